@@ -1,0 +1,1 @@
+"""autograder: instructor-only references, known mistakes and hidden-test helpers for the course."""
