@@ -1,0 +1,210 @@
+"""Hidden tests for notebook 01 beyond the step: GD loop and the largest stable learning rate."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .checks import Mistake, call, describe, fail, max_relative_error, quiet
+from .references import gd_step
+
+
+def gradient_descent(
+    grad_fn: Callable[[np.ndarray], np.ndarray], x0: np.ndarray, lr: float, num_steps: int
+) -> np.ndarray:
+    """Reference: the points x0, ..., x_num_steps, an array of shape (num_steps + 1, *x0.shape)."""
+    points = [np.array(x0, dtype=float)]
+    for _ in range(num_steps):
+        points.append(gd_step(points[-1], grad_fn(points[-1]), lr))
+    return np.stack(points)
+
+
+def max_stable_learning_rate(hessian: np.ndarray) -> float:
+    """Reference: 2 / (largest eigenvalue) for f(x) = x^T A x / 2 with A symmetric PD."""
+    return float(2.0 / np.linalg.eigvalsh(np.asarray(hessian, dtype=float)).max())
+
+
+@contextlib.contextmanager
+def reference_step_inside(fn: Callable[..., Any]) -> Iterator[None]:
+    """Let ``fn`` see the reference ``gd_step`` while it runs, so the loop is graded on its own."""
+    namespace = getattr(fn, "__globals__", None)
+    if namespace is None or "gd_step" not in namespace:
+        yield
+        return
+    student_step = namespace["gd_step"]
+    namespace["gd_step"] = gd_step
+    try:
+        yield
+    finally:
+        namespace["gd_step"] = student_step
+
+
+LOOP_MISTAKES = [
+    (
+        "the starting point left out of the trajectory",
+        "return x0 as the first row: num_steps + 1 rows in all",
+        lambda traj, want: traj.shape[0] == want.shape[0] - 1 and np.allclose(traj, want[1:]),
+    ),
+    (
+        "one step too many",
+        "take exactly num_steps steps: the result has num_steps + 1 rows",
+        lambda traj, want: traj.shape[0] == want.shape[0] + 1 and np.allclose(traj[:-1], want),
+    ),
+    (
+        "the gradient taken at the starting point on every step",
+        "call grad_fn at the *current* point inside the loop",
+        lambda traj, want: (
+            traj.shape == want.shape
+            and traj.shape[0] > 2
+            and np.allclose(np.diff(traj, axis=0), traj[1] - traj[0])
+        ),
+    ),
+]
+
+
+def _check_loop_case(
+    fn: Callable[..., Any], hessian: np.ndarray, x0: np.ndarray, lr: float, num_steps: int
+) -> None:
+    calls = {"count": 0}
+
+    def grad_fn(x: np.ndarray) -> np.ndarray:
+        calls["count"] += 1
+        return hessian @ np.asarray(x, dtype=float)
+
+    want = gradient_descent(lambda x: hessian @ x, x0, lr, num_steps)
+    x0_before = x0.copy()
+    with reference_step_inside(fn):
+        got = call(fn, "gradient_descent", grad_fn, x0, lr, num_steps)
+    context = (
+        f"gradient_descent(grad_fn, x0={describe(x0_before)}, lr={lr:g}, num_steps={num_steps})"
+    )
+    if not np.array_equal(x0, x0_before):
+        fail(f"{context} changed x0 in place.", hint="copy the starting point before the loop")
+    if isinstance(got, list):
+        fail(
+            f"{context} returned a list; expected a NumPy array.",
+            hint="collect the points in a list, then return np.array(points)",
+        )
+    if not isinstance(got, np.ndarray):
+        fail(f"{context} returned {describe(got)}; expected a NumPy array of points.")
+    got = got.astype(float)
+    if got.shape == want.shape and max_relative_error(got, want) <= 1e-8:
+        if calls["count"] > num_steps + 1:
+            fail(
+                f"{context} called grad_fn {calls['count']} times for {num_steps} steps.",
+                hint="one gradient per step is enough",
+            )
+        return
+    for name, advice, detect in LOOP_MISTAKES:
+        with quiet():
+            try:
+                matched = bool(detect(got, want))
+            except Exception:  # noqa: BLE001 - shapes that cannot be compared do not match
+                matched = False
+        if matched:
+            fail(f"{context}: your result matches a known mistake, {name}.", hint=advice)
+    if got.shape != want.shape:
+        fail(
+            f"{context} returned shape {got.shape}, expected {want.shape} "
+            f"(num_steps + 1 rows, one per point)."
+        )
+    if max_relative_error(got, want) > 1e-8:
+        row = int(np.argmax(np.abs(got - want).reshape(len(want), -1).max(axis=1)))
+        fail(
+            f"{context}: point {row} is {describe(got[row])}, expected {describe(want[row])}.",
+            hint="each point is gd_step(previous point, grad_fn(previous point), lr)",
+        )
+
+
+def check_loop(fn: Callable[..., Any], seed: int = 5) -> None:
+    """The loop returns every point, start included, on random quadratics of several sizes."""
+    rng = np.random.default_rng(seed)
+    for dim, steps in [(1, 6), (2, 15), (5, 30)]:
+        q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+        hessian = q @ np.diag(rng.uniform(0.5, 4.0, dim)) @ q.T
+        lr = 0.9 / np.linalg.eigvalsh(hessian).max()
+        _check_loop_case(fn, hessian, rng.standard_normal(dim), lr, steps)
+
+
+def check_loop_edge_cases(fn: Callable[..., Any]) -> None:
+    """Zero steps return just the start; the start is never modified; a diverging run is kept."""
+    hessian = np.diag([1.0, 10.0])
+    _check_loop_case(fn, hessian, np.array([1.0, -1.0]), 0.1, 0)
+    _check_loop_case(fn, hessian, np.array([3.0, 2.0]), 0.25, 8)  # unstable on purpose
+    _check_loop_case(fn, np.array([[2.0]]), np.array([0.0]), 0.3, 4)
+
+
+STABLE_LR_MISTAKES = [
+    Mistake(
+        "1 / (largest eigenvalue)",
+        "GD on a quadratic is stable for lr < 2 / lambda_max",
+        lambda a: 1.0 / np.linalg.eigvalsh(a).max(),
+    ),
+    Mistake(
+        "2 / (smallest eigenvalue)",
+        "the steepest direction (largest eigenvalue) limits the learning rate",
+        lambda a: 2.0 / np.linalg.eigvalsh(a).min(),
+    ),
+    Mistake(
+        "2 / (largest diagonal entry)",
+        "the diagonal holds the curvatures only when A is diagonal: use the eigenvalues "
+        "(np.linalg.eigvalsh)",
+        lambda a: 2.0 / np.max(np.diag(a)),
+    ),
+    Mistake(
+        "2 / trace(A)",
+        "use the largest eigenvalue, not the sum of all of them",
+        lambda a: 2.0 / np.trace(a),
+    ),
+    Mistake(
+        "2 / (largest entry of A)",
+        "the entries of A are not its curvatures: use the eigenvalues (np.linalg.eigvalsh)",
+        lambda a: 2.0 / np.max(a),
+    ),
+]
+
+
+def _check_stable_lr_case(fn: Callable[..., Any], hessian: np.ndarray) -> None:
+    before = hessian.copy()
+    got = call(fn, "max_stable_learning_rate", hessian)
+    want = max_stable_learning_rate(before)
+    context = f"max_stable_learning_rate({describe(before)})"
+    if not np.array_equal(before, hessian):
+        fail(f"{context} changed its input matrix.", hint="do not modify A")
+    if isinstance(got, np.ndarray) and got.size == 1:
+        got = got.item()
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+        fail(f"{context} returned {describe(got)}; expected a single number (a float).")
+    got = float(got)
+    if abs(got - want) <= 1e-9 * abs(want):
+        return
+    for mistake in STABLE_LR_MISTAKES:
+        guess = float(mistake.compute(before))
+        if abs(got - guess) <= 1e-9 * abs(guess):
+            fail(
+                f"{context} returned {got:.6g}, expected {want:.6g}: your result matches a known "
+                f"mistake, {mistake.name}.",
+                hint=mistake.advice,
+            )
+    fail(
+        f"{context} returned {got:.6g}, expected {want:.6g}.",
+        hint="for f(x) = x^T A x / 2, GD converges when lr < 2 / (largest eigenvalue of A)",
+    )
+
+
+def check_stable_lr_diagonal(fn: Callable[..., Any], seed: int = 17) -> None:
+    """Diagonal curvature matrices of several sizes (the curvatures are the diagonal)."""
+    rng = np.random.default_rng(seed)
+    for dim in (1, 3, 6):
+        _check_stable_lr_case(fn, np.diag(rng.uniform(0.1, 50.0, dim)))
+
+
+def check_stable_lr_rotated(fn: Callable[..., Any], seed: int = 19) -> None:
+    """Rotated (non-diagonal) symmetric matrices, where the diagonal is not the curvature."""
+    rng = np.random.default_rng(seed)
+    for dim in (2, 4, 7):
+        q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
+        _check_stable_lr_case(fn, q @ np.diag(rng.uniform(0.1, 50.0, dim)) @ q.T)

@@ -1,0 +1,355 @@
+"""The known-mistake catalogue: realistic wrong update rules, each with a name and a fix.
+
+When a student's answer is wrong, the hidden tests compute each catalogued mistake on the same
+inputs; if one matches, the feedback names it ("your result matches Adam without bias
+correction") instead of only printing numbers. Each function has its rule's signature.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .checks import Mistake
+from .references import adam_step
+
+
+def _sqrt(x: np.ndarray) -> np.ndarray:
+    return np.sqrt(np.abs(x))
+
+
+# --- gradient descent ----------------------------------------------------------------------------
+GD = [
+    Mistake(
+        "gradient ascent (params + lr * grad)",
+        "a descent step moves *against* the gradient: params - lr * grad",
+        lambda p, g, lr: p + lr * g,
+    ),
+    Mistake(
+        "the learning rate left out (params - grad)",
+        "scale the gradient by the learning rate: params - lr * grad",
+        lambda p, g, lr: p - g,
+    ),
+    Mistake(
+        "dividing by the learning rate (params - grad / lr)",
+        "multiply the gradient by lr, do not divide",
+        lambda p, g, lr: p - g / lr,
+    ),
+]
+
+# --- momentum ------------------------------------------------------------------------------------
+MOMENTUM = [
+    Mistake(
+        "the EMA form of momentum, v = beta*v + (1-beta)*g",
+        "this course uses the seed's form v = beta*v + g (no (1 - beta) factor)",
+        lambda p, g, v, lr, beta: (p - lr * (beta * v + (1 - beta) * g), beta * v + (1 - beta) * g),
+    ),
+    Mistake(
+        "beta and lr swapped (v = lr*v + g, p = p - beta*v)",
+        "beta multiplies the old velocity; lr multiplies the new velocity in the step",
+        lambda p, g, v, lr, beta: (p - beta * (lr * v + g), lr * v + g),
+    ),
+    Mistake(
+        "the step taken with the old velocity",
+        "update the velocity first, then step with the new one: p - lr * (beta*v + g)",
+        lambda p, g, v, lr, beta: (p - lr * v, beta * v + g),
+    ),
+    Mistake(
+        "no momentum at all (the velocity is just the gradient)",
+        "keep a running velocity: v = beta*v + g",
+        lambda p, g, v, lr, beta: (p - lr * g, g),
+    ),
+    Mistake(
+        "the step taken uphill (params + lr * v)",
+        "move against the velocity: params - lr * v",
+        lambda p, g, v, lr, beta: (p + lr * (beta * v + g), beta * v + g),
+    ),
+    Mistake(
+        "a Nesterov look-ahead step (p - lr*(g + beta*v_new))",
+        "this exercise is plain momentum: p - lr * v_new",
+        lambda p, g, v, lr, beta: (p - lr * (g + beta * (beta * v + g)), beta * v + g),
+    ),
+]
+
+# --- RMSprop -------------------------------------------------------------------------------------
+RMSPROP = [
+    Mistake(
+        "RMSprop without the (1 - beta) factor (cache = beta*cache + g**2)",
+        "the cache is a moving average: beta*cache + (1 - beta)*g**2",
+        lambda p, g, c, lr, beta, eps: (
+            p - lr * g / (np.sqrt(beta * c + g * g) + eps),
+            beta * c + g * g,
+        ),
+    ),
+    Mistake(
+        "eps inside the square root (sqrt(cache + eps))",
+        "add eps outside the root: g / (sqrt(cache) + eps)",
+        lambda p, g, c, lr, beta, eps: (
+            p - lr * g / np.sqrt(beta * c + (1 - beta) * g * g + eps),
+            beta * c + (1 - beta) * g * g,
+        ),
+    ),
+    Mistake(
+        "the square root left out (g / (cache + eps))",
+        "divide by the root mean square: g / (sqrt(cache) + eps)",
+        lambda p, g, c, lr, beta, eps: (
+            p - lr * g / (beta * c + (1 - beta) * g * g + eps),
+            beta * c + (1 - beta) * g * g,
+        ),
+    ),
+    Mistake(
+        "the step divided by the old cache",
+        "update the cache with this gradient first, then divide by sqrt(new cache) + eps",
+        lambda p, g, c, lr, beta, eps: (
+            p - lr * g / (np.sqrt(c) + eps),
+            beta * c + (1 - beta) * g * g,
+        ),
+    ),
+    Mistake(
+        "the gradient not squared in the cache",
+        "the cache averages squared gradients: (1 - beta) * g**2",
+        lambda p, g, c, lr, beta, eps: (
+            p - lr * g / (_sqrt(beta * c + (1 - beta) * g) + eps),
+            beta * c + (1 - beta) * g,
+        ),
+    ),
+    Mistake(
+        "beta and (1 - beta) swapped in the cache",
+        "the old cache is weighted by beta (0.9), the new g**2 by 1 - beta",
+        lambda p, g, c, lr, beta, eps: (
+            p - lr * g / (np.sqrt((1 - beta) * c + beta * g * g) + eps),
+            (1 - beta) * c + beta * g * g,
+        ),
+    ),
+]
+
+
+# --- Adam and AdamW ------------------------------------------------------------------------------
+def _adam_variant(
+    p,
+    g,
+    m,
+    v,
+    t,
+    lr,
+    beta1,
+    beta2,
+    eps,
+    *,
+    correct_m=True,
+    correct_v=True,
+    t_offset=0,
+    eps_inside=False,
+    swap_betas=False,
+    decay=0.0,
+    decay_mode="none",
+):
+    """Adam with one thing changed; decay_mode is how (wrongly) weight decay is applied."""
+    if swap_betas:
+        beta1, beta2 = beta2, beta1
+    grad = g + decay * p if decay_mode == "l2" else g
+    new_m = beta1 * m + (1 - beta1) * grad
+    new_v = beta2 * v + (1 - beta2) * grad * grad
+    tt = t + t_offset
+    m_hat = new_m / (1 - beta1**tt) if correct_m else new_m
+    v_hat = new_v / (1 - beta2**tt) if correct_v else new_v
+    denom = np.sqrt(v_hat + eps) if eps_inside else np.sqrt(v_hat) + eps
+    step = lr * m_hat / denom
+    if decay_mode == "unscaled":
+        new_p = p - step - decay * p
+    elif decay_mode == "after":
+        new_p = (p - step) * (1 - lr * decay)
+    elif decay_mode == "decoupled":
+        new_p = p - step - lr * decay * p
+    elif decay_mode == "plus":
+        new_p = p - step + lr * decay * p
+    else:
+        new_p = p - step
+    return new_p, new_m, new_v
+
+
+ADAM = [
+    Mistake(
+        "Adam without bias correction",
+        "divide m by (1 - beta1**t) and v by (1 - beta2**t) before the step",
+        lambda *a, **k: _adam_variant(*a, **k, correct_m=False, correct_v=False),
+    ),
+    Mistake(
+        "bias correction with t counted from 0 (1 - beta**(t+1))",
+        "t is the number of this step and is already 1 on the first call: use beta**t",
+        lambda *a, **k: _adam_variant(*a, **k, t_offset=1),
+    ),
+    Mistake(
+        "bias correction with beta**(t-1)",
+        "t is the number of this step: use 1 - beta**t (t = 1 on the first call)",
+        lambda *a, **k: _adam_variant(*a, **k, t_offset=-1),
+    ),
+    Mistake(
+        "eps inside the square root (sqrt(v_hat + eps))",
+        "add eps outside the root: m_hat / (sqrt(v_hat) + eps)",
+        lambda *a, **k: _adam_variant(*a, **k, eps_inside=True),
+    ),
+    Mistake(
+        "beta1 and beta2 swapped",
+        "beta1 (0.9) averages the gradients m, beta2 (0.999) the squared gradients v",
+        lambda *a, **k: _adam_variant(*a, **k, swap_betas=True),
+    ),
+    Mistake(
+        "bias correction on m only",
+        "correct both moments: v_hat = v / (1 - beta2**t) as well",
+        lambda *a, **k: _adam_variant(*a, **k, correct_v=False),
+    ),
+    Mistake(
+        "bias correction on v only",
+        "correct both moments: m_hat = m / (1 - beta1**t) as well",
+        lambda *a, **k: _adam_variant(*a, **k, correct_m=False),
+    ),
+]
+
+
+def _adamw_as(decay_mode: str, **changes):
+    def compute(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay):
+        return _adam_variant(
+            p,
+            g,
+            m,
+            v,
+            t,
+            lr,
+            beta1,
+            beta2,
+            eps,
+            decay=weight_decay,
+            decay_mode=decay_mode,
+            **changes,
+        )
+
+    return compute
+
+
+def _adam_no_decay(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay):
+    return adam_step(p, g, m, v, t, lr, beta1, beta2, eps)
+
+
+ADAMW = [
+    Mistake(
+        "Adam + L2 (lambda * params added to the gradient)",
+        "AdamW decays the weights directly, outside the adaptive step: "
+        "params - lr*m_hat/(sqrt(v_hat)+eps) - lr*lambda*params",
+        _adamw_as("l2"),
+    ),
+    Mistake(
+        "weight decay not scaled by the learning rate (- lambda * params)",
+        "the seed's decay term is lr * lambda * params",
+        _adamw_as("unscaled"),
+    ),
+    Mistake(
+        "decay applied to the updated parameter ((p - step) * (1 - lr*lambda))",
+        "decay the parameter from *before* this step: - lr*lambda*params with the old params",
+        _adamw_as("after"),
+    ),
+    Mistake(
+        "weight decay with the wrong sign (+ lr*lambda*params)",
+        "decay shrinks the weights: subtract lr*lambda*params",
+        _adamw_as("plus"),
+    ),
+    Mistake(
+        "no weight decay at all (plain Adam)",
+        "subtract lr * weight_decay * params (the old params) as well",
+        _adam_no_decay,
+    ),
+    Mistake(
+        "AdamW without bias correction",
+        "divide m by (1 - beta1**t) and v by (1 - beta2**t) before the step",
+        _adamw_as("decoupled", correct_m=False, correct_v=False),
+    ),
+    Mistake(
+        "eps inside the square root (sqrt(v_hat + eps))",
+        "add eps outside the root: m_hat / (sqrt(v_hat) + eps)",
+        _adamw_as("decoupled", eps_inside=True),
+    ),
+]
+
+
+# --- Lion ----------------------------------------------------------------------------------------
+def _lion_variant(
+    p,
+    g,
+    m,
+    lr,
+    beta1,
+    beta2,
+    weight_decay,
+    *,
+    swap=False,
+    momentum_first=False,
+    sign_of="interpolation",
+    decay_mode="scaled",
+    momentum_beta="beta2",
+):
+    if swap:
+        beta1, beta2 = beta2, beta1
+    mb = beta2 if momentum_beta == "beta2" else beta1
+    new_m = mb * m + (1 - mb) * g
+    source = new_m if momentum_first else m
+    interp = beta1 * source + (1 - beta1) * g
+    if sign_of == "gradient":
+        direction = np.sign(g)
+    elif sign_of == "none":
+        direction = interp
+    else:
+        direction = np.sign(interp)
+    if decay_mode == "unscaled":
+        new_p = p * (1 - weight_decay) - lr * direction
+    elif decay_mode == "after":
+        new_p = (p - lr * direction) * (1 - lr * weight_decay)
+    else:
+        new_p = p * (1 - lr * weight_decay) - lr * direction
+    return new_p, new_m
+
+
+LION = [
+    Mistake(
+        "beta1 and beta2 swapped",
+        "beta1 (0.9) interpolates for the sign; beta2 (0.99) updates the momentum",
+        lambda *a, **k: _lion_variant(*a, **k, swap=True),
+    ),
+    Mistake(
+        "the momentum updated before taking the sign",
+        "take sign(beta1*m + (1-beta1)*g) with the *old* m, then update m",
+        lambda *a, **k: _lion_variant(*a, **k, momentum_first=True),
+    ),
+    Mistake(
+        "the sign of the raw gradient (no interpolation with m)",
+        "the direction is sign(beta1*m + (1-beta1)*g)",
+        lambda *a, **k: _lion_variant(*a, **k, sign_of="gradient"),
+    ),
+    Mistake(
+        "no sign() (the interpolation used as the step)",
+        "Lion steps by lr * sign(...): every coordinate moves by exactly lr",
+        lambda *a, **k: _lion_variant(*a, **k, sign_of="none"),
+    ),
+    Mistake(
+        "weight decay not scaled by the learning rate (params * (1 - lambda))",
+        "the seed's decay factor is (1 - lr * lambda)",
+        lambda *a, **k: _lion_variant(*a, **k, decay_mode="unscaled"),
+    ),
+    Mistake(
+        "the momentum updated with beta1",
+        "Lion's momentum uses beta2: m = beta2*m + (1-beta2)*g",
+        lambda *a, **k: _lion_variant(*a, **k, momentum_beta="beta1"),
+    ),
+    Mistake(
+        "decay applied after the step ((p - lr*sign) * (1 - lr*lambda))",
+        "decay the old parameter: params * (1 - lr*lambda) - lr * sign(...)",
+        lambda *a, **k: _lion_variant(*a, **k, decay_mode="after"),
+    ),
+]
+
+MISTAKES: dict[str, list[Mistake]] = {
+    "gd_step": GD,
+    "momentum_step": MOMENTUM,
+    "rmsprop_step": RMSPROP,
+    "adam_step": ADAM,
+    "adamw_step": ADAMW,
+    "lion_step": LION,
+}

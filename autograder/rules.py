@@ -1,0 +1,345 @@
+"""Hidden tests for the update rules (notebooks 01-07): trajectories, shapes, edge cases, purity.
+
+Each ``check_*`` function is one graded property, so a notebook gives one test cell to each and
+a student earns partial credit for the properties their code has. Call them as
+``check_trajectory(adam_step, "adam_step")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from . import references as ref
+from .checks import (
+    Mistake,
+    as_outputs,
+    call,
+    copy_args,
+    explain_mismatch,
+    fail,
+    matches,
+    quiet,
+    tolerance,
+)
+from .mistakes import MISTAKES
+
+
+@dataclass(frozen=True)
+class UpdateRule:
+    """How to call one update rule: its state arrays, whether it takes t, its hyperparameters."""
+
+    name: str
+    reference: Callable[..., Any]
+    state: tuple[str, ...]
+    takes_step_count: bool
+    hyper: dict[str, float]
+    mistakes: tuple[Mistake, ...] = field(default_factory=tuple)
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        return ("new_params", *(f"new_{s}" for s in self.state))
+
+    def arguments(
+        self, params: np.ndarray, grad: np.ndarray, state: Sequence[np.ndarray], t: int
+    ) -> list[Any]:
+        return [params, grad, *state, *([t] if self.takes_step_count else [])]
+
+
+RULES: dict[str, UpdateRule] = {
+    rule.name: rule
+    for rule in [
+        UpdateRule("gd_step", ref.gd_step, (), False, {"lr": 0.1}),
+        UpdateRule(
+            "momentum_step", ref.momentum_step, ("velocity",), False, {"lr": 0.05, "beta": 0.9}
+        ),
+        UpdateRule(
+            "rmsprop_step",
+            ref.rmsprop_step,
+            ("cache",),
+            False,
+            {"lr": 0.01, "beta": 0.9, "eps": 1e-8},
+        ),
+        UpdateRule(
+            "adam_step",
+            ref.adam_step,
+            ("m", "v"),
+            True,
+            {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
+        ),
+        UpdateRule(
+            "adamw_step",
+            ref.adamw_step,
+            ("m", "v"),
+            True,
+            {"lr": 0.01, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.1},
+        ),
+        UpdateRule(
+            "lion_step",
+            ref.lion_step,
+            ("m",),
+            False,
+            {"lr": 0.01, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.1},
+        ),
+    ]
+}
+
+
+def _rule(name: str) -> UpdateRule:
+    rule = RULES[name]
+    return UpdateRule(
+        rule.name,
+        rule.reference,
+        rule.state,
+        rule.takes_step_count,
+        rule.hyper,
+        tuple(MISTAKES.get(name, ())),
+    )
+
+
+def _gradients(
+    rng: np.random.Generator, shape: tuple[int, ...], steps: int, dtype: Any, scale: float = 1.0
+) -> list[np.ndarray]:
+    """Random gradients whose size changes over time and across coordinates."""
+    per_coordinate = 10.0 ** rng.uniform(-2, 1, size=shape)
+    return [
+        (scale * per_coordinate * rng.standard_normal(shape) * (1 + 0.5 * np.sin(k))).astype(dtype)
+        for k in range(steps)
+    ]
+
+
+def _trajectory(
+    fn: Callable[..., Any],
+    rule: UpdateRule,
+    params: np.ndarray,
+    grads: Sequence[np.ndarray],
+    hyper: dict[str, float],
+    state: Sequence[np.ndarray],
+    student: bool,
+) -> list[list[np.ndarray]]:
+    """Outputs of every step when ``fn`` is fed its own parameters and state back."""
+    outputs: list[list[np.ndarray]] = []
+    current, current_state = params, list(state)
+    for step, grad in enumerate(grads, start=1):
+        args = rule.arguments(current, grad, current_state, step)
+        if student:
+            got = as_outputs(
+                call(fn, rule.name, *copy_args(args), **hyper), rule.outputs, rule.name
+            )
+        else:
+            got = [np.asarray(x) for x in _as_tuple(fn(*args, **hyper))]
+        outputs.append(got)
+        current, *current_state = got
+    return outputs
+
+
+def _same_trajectory(
+    got: Sequence[Sequence[np.ndarray]], want: Sequence[Sequence[np.ndarray]], rtol: float
+) -> bool:
+    return len(got) == len(want) and all(
+        matches(g, w, rtol) for g, w in zip(got, want, strict=True)
+    )
+
+
+def _run_and_compare(
+    fn: Callable[..., Any],
+    rule: UpdateRule,
+    params: np.ndarray,
+    grads: Sequence[np.ndarray],
+    hyper: dict[str, float],
+    label: str,
+    initial_state: Sequence[np.ndarray] | None = None,
+) -> None:
+    """Run the student's rule and the reference side by side, each fed its own state.
+
+    On a difference, a known mistake is named when it reproduces the student's whole run;
+    otherwise the first differing step is shown (with a mistake that matches that step, if any).
+    """
+    rtol = tolerance(params.dtype)
+    state = (
+        list(initial_state)
+        if initial_state is not None
+        else [np.zeros_like(params) for _ in rule.state]
+    )
+    mine = _trajectory(fn, rule, params, grads, hyper, state, student=True)
+    want = _trajectory(rule.reference, rule, params, grads, hyper, state, student=False)
+    if _same_trajectory(mine, want, rtol):
+        return
+    step = next(
+        k for k, (g, w) in enumerate(zip(mine, want, strict=True)) if not matches(g, w, rtol)
+    )
+    context = (
+        f"Step {step + 1} of {len(grads)} ({label}, params {params.dtype}"
+        f"{list(params.shape)}, {_fmt(hyper)}"
+        f"{f', t={step + 1}' if rule.takes_step_count else ''})"
+    )
+    for mistake in rule.mistakes:
+        try:
+            with quiet():
+                guessed = _trajectory(mistake.compute, rule, params, grads, hyper, state, False)
+        except Exception:  # noqa: BLE001 - a mistake model that cannot run does not match
+            continue
+        if _same_trajectory(mine, guessed, rtol):
+            fail(
+                f"{context}: your result matches a known mistake, {mistake.name}.",
+                hint=mistake.advice,
+            )
+    previous = (params, *state) if step == 0 else mine[step - 1]
+    args = rule.arguments(previous[0], grads[step], list(previous[1:]), step + 1)
+    explain_mismatch(
+        rule.name, rule.outputs, mine[step], want[step], context, rule.mistakes, args, hyper, rtol
+    )
+
+
+def _as_tuple(result: Any) -> tuple[Any, ...]:
+    return result if isinstance(result, tuple) else (result,)
+
+
+def _fmt(hyper: dict[str, float]) -> str:
+    return ", ".join(f"{k}={v:g}" for k, v in hyper.items())
+
+
+def check_trajectory(fn: Callable[..., Any], name: str, steps: int = 25, seed: int = 2024) -> None:
+    """Many steps in float64, on fresh random data, agree with the reference."""
+    rule = _rule(name)
+    rng = np.random.default_rng(seed)
+    for shape in [(6,), (3, 4)]:
+        params = rng.standard_normal(shape)
+        _run_and_compare(
+            fn,
+            rule,
+            params,
+            _gradients(rng, shape, steps, np.float64),
+            rule.hyper,
+            "random gradients",
+        )
+    other = {k: v for k, v in rule.hyper.items()}
+    other["lr"] = rule.hyper["lr"] * 3
+    for key in ("beta", "beta1"):
+        if key in other:
+            other[key] = 0.5
+    params = rng.standard_normal(5)
+    _run_and_compare(
+        fn, rule, params, _gradients(rng, (5,), steps, np.float64), other, "other hyperparameters"
+    )
+
+
+def check_shapes_and_dtypes(fn: Callable[..., Any], name: str, seed: int = 7) -> None:
+    """Works on any shape, from a single number to a 3-D array, in float32 and float64."""
+    rule = _rule(name)
+    rng = np.random.default_rng(seed)
+    for shape in [(), (1,), (2, 3, 4), (1, 7)]:
+        for dtype in (np.float64, np.float32):
+            params = rng.standard_normal(shape).astype(dtype)
+            grads = _gradients(rng, shape, 4, dtype)
+            zeros = [np.zeros_like(params) for _ in rule.state]
+            result = call(
+                fn, name, *rule.arguments(params.copy(), grads[0], zeros, 1), **rule.hyper
+            )
+            outputs = as_outputs(result, rule.outputs, name)
+            for output, output_name in zip(outputs, rule.outputs, strict=True):
+                if output.shape != params.shape:
+                    fail(
+                        f"For params of shape {params.shape}, `{output_name}` has shape "
+                        f"{output.shape}.",
+                        hint="keep the shape of the parameters; avoid "
+                        "reshaping, flattening or converting to a Python list",
+                    )
+                if dtype == np.float32 and output.dtype != np.float32:
+                    fail(
+                        f"For float32 params, `{output_name}` came back as {output.dtype}.",
+                        hint="build results from the inputs with NumPy arithmetic; avoid "
+                        "np.float64(...) constants or .astype(float)",
+                    )
+            _run_and_compare(fn, rule, params, grads, rule.hyper, f"shape {shape}")
+
+
+def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
+    """Exact zeros, tiny and huge gradients and a large learning rate match the reference."""
+    rule = _rule(name)
+    rng = np.random.default_rng(seed)
+    shape = (8,)
+    params = rng.standard_normal(shape)
+    zero_grads = [np.zeros(shape) for _ in range(3)]
+    _run_and_compare(fn, rule, params, zero_grads, rule.hyper, "all-zero gradients")
+    mixed = [g * (rng.random(shape) < 0.5) for g in _gradients(rng, shape, 5, np.float64)]
+    _run_and_compare(fn, rule, params, mixed, rule.hyper, "gradients with exact zeros")
+    _run_and_compare(
+        fn,
+        rule,
+        params,
+        _gradients(rng, shape, 5, np.float64, scale=1e-9),
+        rule.hyper,
+        "tiny gradients (about 1e-9)",
+    )
+    _run_and_compare(
+        fn,
+        rule,
+        params,
+        _gradients(rng, shape, 5, np.float64, scale=1e6),
+        rule.hyper,
+        "huge gradients (about 1e6)",
+    )
+    big = dict(rule.hyper, lr=0.5)
+    if "weight_decay" in big:
+        big["weight_decay"] = 0.8
+    _run_and_compare(
+        fn,
+        rule,
+        params * 10,
+        _gradients(rng, shape, 5, np.float64),
+        big,
+        "large learning rate" + (" and weight decay" if "weight_decay" in big else ""),
+    )
+
+
+def check_inputs_unchanged(fn: Callable[..., Any], name: str, seed: int = 3) -> None:
+    """The function returns new arrays and leaves every input array exactly as it was."""
+    rule = _rule(name)
+    rng = np.random.default_rng(seed)
+    shape = (4, 3)
+    params = rng.standard_normal(shape)
+    grad = rng.standard_normal(shape)
+    state = [np.abs(rng.standard_normal(shape)) for _ in rule.state]
+    args = rule.arguments(params, grad, state, 3)
+    originals = copy_args(args)
+    call(fn, name, *args, **rule.hyper)
+    labels = ["params", "grad", *rule.state]
+    for label, before, after in zip(labels, originals, args, strict=False):
+        if not np.array_equal(before, after):
+            fail(
+                f"`{name}` changed its input `{label}` in place.",
+                hint=f"compute a new array (for example `new = {label} - ...`) instead of "
+                f"`{label} -= ...`, `{label}[...] = ...` or `{label} *= ...`; callers keep "
+                "using the arrays they pass in",
+            )
+    read_only = copy_args(args)
+    for array in read_only:
+        if isinstance(array, np.ndarray):
+            array.flags.writeable = False
+    try:
+        fn_result = call(fn, name, *read_only, **rule.hyper)
+    except AssertionError as error:
+        if "read-only" in str(error) or "writeable" in str(error):
+            fail(
+                f"`{name}` tried to write into one of its input arrays.",
+                hint="return new arrays instead of updating the inputs in place",
+            )
+        raise
+    got = as_outputs(fn_result, rule.outputs, name)
+    want = [np.asarray(x) for x in _as_tuple(rule.reference(*originals, **rule.hyper))]
+    if not matches(got, want, tolerance(np.float64)):
+        explain_mismatch(
+            name,
+            rule.outputs,
+            got,
+            want,
+            f"On read-only inputs ({_fmt(rule.hyper)})",
+            rule.mistakes,
+            originals,
+            rule.hyper,
+            tolerance(np.float64),
+        )
