@@ -1,0 +1,100 @@
+"""The course's notebooks as data: find the assignments, execute a notebook, read its results."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SOLUTIONS = REPO_ROOT / "solutions"
+RELEASE = REPO_ROOT / "notebooks"
+
+
+def assignments() -> list[str]:
+    """Names of every assignment (``01_gradient_descent``, ...), in course order."""
+    return sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir() and any(p.glob("*.ipynb")))
+
+
+def notebook_path(assignment: str, release: bool = False) -> Path:
+    """The instructor (or, with release=True, the student) notebook of an assignment."""
+    folder = (RELEASE if release else SOLUTIONS) / assignment
+    notebooks = sorted(folder.glob("*.ipynb"))
+    if len(notebooks) != 1:
+        raise FileNotFoundError(f"expected one notebook in {folder}, found {len(notebooks)}")
+    return notebooks[0]
+
+
+def is_graded_test(cell: nbformat.NotebookNode) -> bool:
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+@dataclass
+class CellResult:
+    """What one code cell did when it ran."""
+
+    index: int
+    grade_id: str | None
+    graded_test: bool
+    errors: list[str] = field(default_factory=list)
+    stderr: str = ""
+    images: int = 0
+
+
+@dataclass
+class Execution:
+    """A notebook run: seconds taken and what each code cell did."""
+
+    path: Path
+    seconds: float
+    cells: list[CellResult]
+    notebook: nbformat.NotebookNode
+
+    @property
+    def errors(self) -> list[tuple[int, str]]:
+        return [(c.index, e) for c in self.cells for e in c.errors]
+
+
+def execute(path: Path, timeout: int = 600, env: dict[str, str] | None = None) -> Execution:
+    """Run a notebook top to bottom in its own folder, headless, letting errors through."""
+    notebook = nbformat.read(path, as_version=4)
+    saved = dict(os.environ)
+    os.environ.update({"OPTIMLAB_STATIC": "1", "OPTIMLAB_FAST": "1", "MPLBACKEND": "agg"})
+    os.environ.update(env or {})
+    try:
+        client = NotebookClient(
+            notebook,
+            timeout=timeout,
+            kernel_name="python3",
+            allow_errors=True,
+            resources={"metadata": {"path": str(path.parent)}},
+        )
+        start = time.perf_counter()
+        client.execute()
+        seconds = time.perf_counter() - start
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        result = CellResult(
+            index,
+            cell.metadata.get("nbgrader", {}).get("grade_id"),
+            is_graded_test(cell),
+        )
+        for output in cell.get("outputs", []):
+            if output.output_type == "error":
+                result.errors.append(f"{output.ename}: {output.evalue}")
+            elif output.output_type == "stream" and output.name == "stderr":
+                result.stderr += output.text
+            elif output.output_type in ("display_data", "execute_result"):
+                result.images += int("image/png" in output.get("data", {}))
+        cells.append(result)
+    return Execution(path, seconds, cells, notebook)
