@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
+from optimlab.checks import substituted
 
 from .checks import Mistake, call, describe, fail, max_relative_error, quiet
 from .references import gd_step
@@ -27,19 +29,9 @@ def max_stable_learning_rate(hessian: np.ndarray) -> float:
     return float(2.0 / np.linalg.eigvalsh(np.asarray(hessian, dtype=float)).max())
 
 
-@contextlib.contextmanager
-def reference_step_inside(fn: Callable[..., Any]) -> Iterator[None]:
+def reference_step_inside(fn: Callable[..., Any]) -> contextlib.AbstractContextManager[None]:
     """Let ``fn`` see the reference ``gd_step`` while it runs, so the loop is graded on its own."""
-    namespace = getattr(fn, "__globals__", None)
-    if namespace is None or "gd_step" not in namespace:
-        yield
-        return
-    student_step = namespace["gd_step"]
-    namespace["gd_step"] = gd_step
-    try:
-        yield
-    finally:
-        namespace["gd_step"] = student_step
+    return substituted(fn, gd_step=gd_step)
 
 
 LOOP_MISTAKES = [

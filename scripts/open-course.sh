@@ -15,4 +15,8 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     || echo "Could not reach the CPU wheel index; installing the default PyTorch wheel instead."
 fi
 .venv/bin/python -m pip install --quiet -e .
-exec .venv/bin/jupyter lab notebooks/01_gradient_descent/01_gradient_descent.ipynb
+extra=()
+if [ "$(id -u)" = 0 ]; then extra+=(--allow-root); fi  # containers often run as root
+exec .venv/bin/jupyter lab --ServerApp.root_dir="$PWD" \
+  --LabApp.default_url=/lab/tree/notebooks/01_gradient_descent/01_gradient_descent.ipynb \
+  "${extra[@]}" "$@"
