@@ -1,0 +1,309 @@
+"""Hidden tests for notebook 03 beyond the step: how much faster momentum moves on a straight slope.
+
+Under a constant gradient ``g`` (a straight slope) and a velocity that starts at zero, the seed's
+momentum ``v = beta*v + g; p = p - lr*v`` has the velocities
+
+    v_k = (1 + beta + ... + beta**(k-1)) * g = (1 - beta**k) / (1 - beta) * g,
+
+so the k-th step is ``(1 - beta**k) / (1 - beta)`` times plain SGD's step ``lr*g``. Two graded
+functions come out of this:
+
+- ``steady_state_speedup(beta)``: the limit of that factor, ``1 / (1 - beta)``;
+- ``momentum_speedup(beta, num_steps)``: the distance momentum covers in ``num_steps`` steps
+  divided by the distance plain SGD covers in the same steps (lr and g cancel). It is 1 after one
+  step and grows towards ``1 / (1 - beta)``; the warm-up takes about ``1 / (1 - beta)`` steps.
+
+Students may simulate (with their ``momentum_step`` or plain floats) or sum the series; both are
+accepted. While a check runs, a ``momentum_step`` the function uses is the reference one, so a
+mistake in Exercise 1 is not charged twice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from . import references as ref
+from .checks import Mistake, call, describe, fail, quiet
+
+# Betas the graded functions must handle: 0 <= beta < 1. num_steps >= 1.
+RTOL = 1e-8
+
+
+# --- references ----------------------------------------------------------------------------------
+def steady_state_speedup(beta: float) -> float:
+    """Reference: the steady-state step of momentum over plain SGD's, 1 / (1 - beta)."""
+    return 1.0 / (1.0 - float(beta))
+
+
+def momentum_speedup(beta: float, num_steps: int) -> float:
+    """Reference: distance with momentum / distance with plain SGD after num_steps constant steps.
+
+    Simulated in float64 (lr = g = 1) rather than summed in closed form, which would lose digits
+    to cancellation when beta is close to 1.
+    """
+    beta = float(beta)
+    velocity = 0.0
+    distance = 0.0
+    for _ in range(int(num_steps)):
+        velocity = beta * velocity + 1.0
+        distance += velocity
+    return distance / int(num_steps)
+
+
+def _series_speedup(beta: float, num_steps: int) -> float:
+    """The mean of the step factors (1 - beta**k)/(1 - beta) for k = 1..num_steps (any integer)."""
+    return momentum_speedup(beta, num_steps) if num_steps >= 1 else float("nan")
+
+
+# --- known mistakes ------------------------------------------------------------------------------
+STEADY_STATE_MISTAKES = [
+    Mistake(
+        "1 / beta",
+        "the velocity settles where v = beta*v + g, that is v = g / (1 - beta)",
+        lambda beta: 1.0 / beta,
+    ),
+    Mistake(
+        "1 / (1 + beta)",
+        "1 / (1 + beta) is how much an *alternating* gradient is damped; a constant one gives "
+        "v = g / (1 - beta)",
+        lambda beta: 1.0 / (1.0 + beta),
+    ),
+    Mistake(
+        "1 - beta",
+        "solve v = beta*v + g for v: the factor is 1 / (1 - beta), not (1 - beta)",
+        lambda beta: 1.0 - beta,
+    ),
+    Mistake(
+        "beta / (1 - beta) (only the extra from momentum)",
+        "the speed-up counts the whole step, the gradient's own share included: "
+        "1 + beta + beta**2 + ... = 1 / (1 - beta)",
+        lambda beta: beta / (1.0 - beta),
+    ),
+    Mistake(
+        "1 / (1 - beta)**2",
+        "the geometric series 1 + beta + beta**2 + ... sums to 1 / (1 - beta)",
+        lambda beta: 1.0 / (1.0 - beta) ** 2,
+    ),
+    Mistake(
+        "the EMA form's speed-up (always 1)",
+        "this course's momentum is v = beta*v + g (no (1 - beta) factor), so the velocity "
+        "grows to g / (1 - beta)",
+        lambda beta: 1.0,
+    ),
+]
+
+SPEEDUP_MISTAKES = [
+    Mistake(
+        "the steady-state speed-up 1 / (1 - beta) whatever num_steps is",
+        "the velocity starts at zero and needs time to build up: after one step momentum has "
+        "moved exactly as far as plain SGD",
+        lambda beta, n: 1.0 / (1.0 - beta),
+    ),
+    Mistake(
+        "the speed-up of the last step only, (1 - beta**n) / (1 - beta)",
+        "compare the total distances: add up all num_steps steps of each method",
+        lambda beta, n: (1.0 - beta**n) / (1.0 - beta),
+    ),
+    Mistake(
+        "momentum's distance not divided by plain SGD's (num_steps * lr * g)",
+        "plain SGD covers num_steps * lr * g in num_steps steps: divide by it",
+        lambda beta, n: n * momentum_speedup(beta, n),
+    ),
+    Mistake(
+        "one step too many (num_steps + 1 steps)",
+        "take exactly num_steps steps with each method",
+        lambda beta, n: _series_speedup(beta, n + 1),
+    ),
+    Mistake(
+        "one step too few (num_steps - 1 steps)",
+        "take exactly num_steps steps with each method; the first step counts too",
+        lambda beta, n: _series_speedup(beta, n - 1),
+    ),
+    Mistake(
+        "the distance for num_steps + 1 steps divided by num_steps",
+        "take exactly num_steps steps, and divide by plain SGD's distance for the same steps",
+        lambda beta, n: (n + 1) * _series_speedup(beta, n + 1) / n,
+    ),
+    Mistake(
+        "the step taken with the old velocity (the first step does not move)",
+        "update the velocity first, then step with the new one, as in momentum_step",
+        lambda beta, n: (n * momentum_speedup(beta, n) - (1.0 - beta**n) / (1.0 - beta)) / n,
+    ),
+    Mistake(
+        "the velocities counted one step ahead (v_2 ... v_(n+1))",
+        "the first step's velocity is just g (it starts at zero): 1 + beta on the second, ...",
+        lambda beta, n: ((n + 1) * _series_speedup(beta, n + 1) - 1.0) / n,
+    ),
+    Mistake(
+        "the EMA form of momentum, v = beta*v + (1-beta)*g",
+        "this course uses the seed's form v = beta*v + g (no (1 - beta) factor)",
+        lambda beta, n: (1.0 - beta) * momentum_speedup(beta, n),
+    ),
+]
+
+
+# --- helpers -------------------------------------------------------------------------------------
+@contextlib.contextmanager
+def reference_momentum_inside(fn: Callable[..., Any]) -> Iterator[None]:
+    """Let ``fn`` see the reference ``momentum_step`` while it runs, so it is graded on its own."""
+    namespace = getattr(fn, "__globals__", None)
+    if namespace is None or "momentum_step" not in namespace:
+        yield
+        return
+    student_step = namespace["momentum_step"]
+    namespace["momentum_step"] = ref.momentum_step
+    try:
+        yield
+    finally:
+        namespace["momentum_step"] = student_step
+
+
+def _as_number(got: Any, context: str) -> float:
+    """The student's answer as a float, or a clear failure when it is not a single number."""
+    if isinstance(got, np.ndarray) and got.size == 1:
+        got = got.item()
+    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
+        fail(
+            f"{context} returned {describe(got)}; expected a single number (a float).",
+            hint="return a plain number, for example `return float(ratio)`",
+        )
+    value = float(got)
+    if not math.isfinite(value):
+        fail(
+            f"{context} returned {value}; expected a finite number.",
+            hint="look for a division by zero: 1 - beta is 0 only when beta is 1, which is "
+            "never passed in",
+        )
+    return value
+
+
+def _close(a: float, b: float, rtol: float = RTOL) -> bool:
+    return math.isfinite(b) and abs(a - b) <= rtol * max(abs(b), 1e-300)
+
+
+def _name_mistake(
+    context: str, got: float, want: float, mistakes: Sequence[Mistake], args: Sequence[Any]
+) -> None:
+    for mistake in mistakes:
+        try:
+            with quiet():
+                guess = float(mistake.compute(*args))
+        except Exception:  # noqa: BLE001, S112 - a mistake model that cannot run does not match
+            continue
+        if _close(got, guess):
+            fail(
+                f"{context} returned {got:.10g}, expected {want:.10g}: your result matches a "
+                f"known mistake, {mistake.name}.",
+                hint=mistake.advice,
+            )
+
+
+# --- steady_state_speedup ------------------------------------------------------------------------
+def _check_steady_case(fn: Callable[..., Any], beta: float) -> None:
+    context = f"steady_state_speedup(beta={beta!r})"
+    with reference_momentum_inside(fn):
+        got = _as_number(call(fn, "steady_state_speedup", beta), context)
+    want = steady_state_speedup(beta)
+    if _close(got, want):
+        return
+    _name_mistake(context, got, want, STEADY_STATE_MISTAKES, [beta])
+    fail(
+        f"{context} returned {got:.10g}, expected {want:.10g}.",
+        hint="in the steady state the velocity stops changing: v = beta*v + g; solve for v / g",
+    )
+
+
+def check_steady_state_speedup(fn: Callable[..., Any], seed: int = 31) -> None:
+    """1 / (1 - beta) for beta = 0, common values and fresh random betas in [0, 1)."""
+    rng = np.random.default_rng(seed)
+    betas = [0.9, 0.99, 0.999, *rng.uniform(0.05, 0.95, 4).round(6), float(rng.uniform(0, 1)), 0.0]
+    for beta in betas:
+        _check_steady_case(fn, float(beta))
+    _check_steady_case(fn, np.float64(0.75))
+
+
+# --- momentum_speedup ----------------------------------------------------------------------------
+def _check_speedup_case(fn: Callable[..., Any], beta: float, num_steps: int) -> float:
+    context = f"momentum_speedup(beta={beta!r}, num_steps={num_steps!r})"
+    with reference_momentum_inside(fn):
+        got = _as_number(call(fn, "momentum_speedup", beta, num_steps), context)
+    want = momentum_speedup(beta, num_steps)
+    if _close(got, want):
+        return got
+    _name_mistake(context, got, want, SPEEDUP_MISTAKES, [float(beta), int(num_steps)])
+    fail(
+        f"{context} returned {got:.10g}, expected {want:.10g}.",
+        hint="add up the num_steps momentum steps (velocity 1, 1 + beta, 1 + beta + beta**2, ... "
+        "times lr*g) and divide by plain SGD's distance, num_steps * lr * g",
+    )
+    return got
+
+
+def check_speedup_values(fn: Callable[..., Any], seed: int = 37) -> None:
+    """The distance ratio on fresh random (beta, num_steps) pairs matches the reference."""
+    rng = np.random.default_rng(seed)
+    for beta, steps in [(0.5, 2), (0.9, 3), (0.8, 7)]:
+        _check_speedup_case(fn, beta, steps)
+    for _ in range(8):
+        beta = round(float(rng.uniform(0.05, 0.98)), 6)
+        _check_speedup_case(fn, beta, int(rng.integers(2, 80)))
+
+
+def check_speedup_edge_cases(fn: Callable[..., Any], seed: int = 41) -> None:
+    """beta = 0 gives 1, one step gives 1, betas near 0 and near 1, NumPy number types."""
+    rng = np.random.default_rng(seed)
+    for steps in (1, 2, 17, 300):
+        _check_speedup_case(fn, 0.0, steps)
+    for beta in (0.5, 0.9, 0.999, float(rng.uniform(0, 1))):
+        _check_speedup_case(fn, beta, 1)
+    _check_speedup_case(fn, 1e-12, 50)
+    _check_speedup_case(fn, 0.999, 2)
+    _check_speedup_case(fn, 0.999, 5000)
+    _check_speedup_case(fn, np.float64(0.6), np.int64(12))
+
+
+def check_speedup_limit(fn: Callable[..., Any], seed: int = 43) -> None:
+    """The ratio grows with num_steps, stays below 1 / (1 - beta) and approaches it."""
+    rng = np.random.default_rng(seed)
+    betas = [0.5, 0.9, 0.99, round(float(rng.uniform(0.2, 0.95)), 6)]
+    for beta in betas:
+        limit = steady_state_speedup(beta)
+        long_run = int(math.ceil(200.0 / (1.0 - beta)))  # within 0.5 % of the limit
+        steps = sorted({1, 2, 5, 20, 100, long_run})
+        values = []
+        for n in steps:
+            context = f"momentum_speedup(beta={beta!r}, num_steps={n})"
+            with reference_momentum_inside(fn):
+                values.append(_as_number(call(fn, "momentum_speedup", beta, n), context))
+        shown = ", ".join(f"{n}: {v:.6g}" for n, v in zip(steps, values, strict=True))
+        if any(b < a for a, b in zip(values, values[1:], strict=False)):
+            fail(
+                f"momentum_speedup(beta={beta}, num_steps) should grow with num_steps, but it "
+                f"gave {{{shown}}}.",
+                hint="each momentum step is longer than the one before while the velocity "
+                "builds up, so the average speed-up keeps growing",
+            )
+        if max(values) > limit * (1 + 1e-9):
+            fail(
+                f"momentum_speedup(beta={beta}, num_steps) goes above the steady-state "
+                f"1 / (1 - beta) = {limit:.6g}: {{{shown}}}.",
+                hint="no momentum step is longer than 1 / (1 - beta) times plain SGD's, so "
+                "their average cannot be either",
+            )
+        if abs(values[-1] - limit) > 0.005 * limit:
+            fail(
+                f"momentum_speedup(beta={beta}, num_steps={long_run}) = {values[-1]:.6g} does "
+                f"not approach 1 / (1 - beta) = {limit:.6g} (it should be within 0.5 %).",
+                hint="after many steps the velocity is g / (1 - beta) on almost every step",
+            )
+        for n, value in zip(steps, values, strict=True):
+            want = momentum_speedup(beta, n)
+            if not _close(value, want, 1e-7):
+                context = f"momentum_speedup(beta={beta!r}, num_steps={n})"
+                _name_mistake(context, value, want, SPEEDUP_MISTAKES, [beta, n])
+                fail(f"{context} returned {value:.10g}, expected {want:.10g}.")
