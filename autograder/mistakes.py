@@ -353,3 +353,24 @@ MISTAKES: dict[str, list[Mistake]] = {
     "adamw_step": ADAMW,
     "lion_step": LION,
 }
+
+
+# --- added for notebooks 05-06: the corrected moments kept as the state ---------------------------
+def _adam_returning_hats(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay=0.0):
+    """Adam (or AdamW) whose step is right but which returns m_hat, v_hat as the new m, v."""
+    new_m = beta1 * m + (1 - beta1) * g
+    new_v = beta2 * v + (1 - beta2) * g * g
+    m_hat = new_m / (1 - beta1**t)
+    v_hat = new_v / (1 - beta2**t)
+    return p - lr * m_hat / (np.sqrt(v_hat) + eps) - lr * weight_decay * p, m_hat, v_hat
+
+
+for _rule_mistakes in (ADAM, ADAMW):
+    _rule_mistakes.append(
+        Mistake(
+            "the bias-corrected m_hat and v_hat returned as the new state",
+            "return the running averages m and v themselves; m_hat and v_hat are only used "
+            "for this step's update",
+            _adam_returning_hats,
+        )
+    )

@@ -1,0 +1,163 @@
+"""Hidden tests of notebooks 05-06's numeric questions: right answers pass, mistakes are named."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from autograder import adam_questions as aq
+from autograder.checks import GradingFailure
+
+FACTOR_CHECKS = [aq.check_factors_random, aq.check_factors_first_step, aq.check_factors_later_steps]
+DECAY_CHECKS = [aq.check_decay_random, aq.check_decay_tiny, aq.check_decay_edge_cases]
+
+
+@pytest.mark.parametrize("check", FACTOR_CHECKS, ids=lambda c: c.__name__)
+def test_reference_factors_pass(check) -> None:
+    check(aq.bias_correction_factors)
+
+
+@pytest.mark.parametrize("check", DECAY_CHECKS, ids=lambda c: c.__name__)
+def test_reference_decay_passes(check) -> None:
+    check(aq.decay_only_fraction)
+
+
+def test_reference_values_written_out() -> None:
+    """The facts the notebooks teach, with the numbers written out."""
+    assert aq.bias_correction_factors(0.9, 0.999, 1) == pytest.approx((10.0, 1000.0))
+    assert aq.bias_correction_factors(0.9, 0.999, 10) == pytest.approx(
+        (1.5353399328, 100.4508254), rel=1e-9
+    )
+    assert aq.bias_correction_factors(0.9, 0.999, 10**6) == (1.0, 1.0)
+    assert aq.decay_only_fraction(0.1, 0.5, 2) == pytest.approx(0.9025)
+    assert aq.decay_only_fraction(1e-5, 1e-4, 10**6) == pytest.approx(0.99900049983, rel=1e-10)
+    assert aq.decay_only_fraction(0.01, 0.1, 0) == 1.0
+
+
+def test_student_style_answers_pass() -> None:
+    """Other correct ways of writing the answers are accepted (NumPy scalars, log1p, a list)."""
+
+    def factors_numpy(beta1, beta2, t):
+        return [np.float64(1) / (1 - np.power(beta1, t)), 1 / -np.expm1(t * np.log(beta2))]
+
+    def decay_log1p(lr, weight_decay, num_steps):
+        return np.exp(num_steps * np.log1p(-lr * weight_decay))
+
+    def decay_loop(lr, weight_decay, num_steps):
+        weight = 1.0
+        for _ in range(min(num_steps, 5000)):
+            weight = weight - lr * weight_decay * weight
+        return weight if num_steps <= 5000 else (1 - lr * weight_decay) ** num_steps
+
+    for check in FACTOR_CHECKS:
+        check(factors_numpy)
+    aq.check_decay_random(decay_log1p)
+    aq.check_decay_tiny(decay_log1p)
+    for check in DECAY_CHECKS:
+        check(decay_loop)
+
+
+def _names(mistakes):
+    return [m.name[:40] for m in mistakes]
+
+
+@pytest.mark.parametrize(
+    "mistake", aq.BIAS_CORRECTION_MISTAKES, ids=_names(aq.BIAS_CORRECTION_MISTAKES)
+)
+def test_each_factor_mistake_is_named(mistake) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        caught = []
+        for check in FACTOR_CHECKS:
+            try:
+                check(mistake.compute)
+            except GradingFailure as failure:
+                caught.append(str(failure))
+            except ZeroDivisionError:
+                caught.append("ZeroDivisionError")
+    assert caught, f"{mistake.name} passes every check"
+    named = [text for text in caught if mistake.name in text]
+    assert named, f"{mistake.name} is never named: {caught}"
+    assert all("Hint:" in text for text in named)
+
+
+@pytest.mark.parametrize("mistake", aq.DECAY_MISTAKES, ids=_names(aq.DECAY_MISTAKES))
+def test_each_decay_mistake_is_named(mistake) -> None:
+    caught = []
+    for check in DECAY_CHECKS:
+        try:
+            check(mistake.compute)
+        except GradingFailure as failure:
+            caught.append(str(failure))
+    assert caught, f"{mistake.name} passes every check"
+    named = [text for text in caught if mistake.name in text]
+    assert named, f"{mistake.name} is never named: {caught}"
+    assert all("Hint:" in text for text in named)
+
+
+def test_float32_answer_fails_on_tiny_decay_with_its_name() -> None:
+    def in_float32(lr, weight_decay, num_steps):
+        factor = np.float32(1) - np.float32(lr) * np.float32(weight_decay)
+        return factor**num_steps
+
+    with pytest.raises(GradingFailure, match="computed in float32"):
+        aq.check_decay_tiny(in_float32)
+
+
+def test_t_from_zero_fails_on_the_first_step_with_its_name() -> None:
+    with pytest.raises(GradingFailure, match=r"t counted from 0"):
+        aq.check_factors_first_step(
+            lambda b1, b2, t: (1 / (1 - b1 ** (t + 1)), 1 / (1 - b2 ** (t + 1)))
+        )
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (lambda b1, b2, t: 1 / (1 - b1**t), "expected a tuple of two numbers"),
+        (lambda b1, b2, t: (1.0, 2.0, 3.0), "expected a tuple of two numbers"),
+        (lambda b1, b2, t: ("10", 1000.0), "should be a single number"),
+        (lambda b1, b2, t: (math.nan, 1000.0), "first factor \\(for m\\) is nan"),
+        (lambda b1, b2, t: (10.0, 1 / 0), "raised ZeroDivisionError"),
+        (lambda b1, b2, t: (10.0, 999.0), "second factor \\(for v\\) is wrong"),
+        (lambda b1, b2: (10.0, 1000.0), "raised TypeError"),
+        (None, "should be a function"),
+    ],
+    ids=["one-number", "three", "string", "nan", "raises", "wrong-v", "signature", "none"],
+)
+def test_bad_factor_answers_get_clear_messages(bad, message: str) -> None:
+    with pytest.raises(GradingFailure, match=message):
+        aq.check_factors_first_step(bad)
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (lambda lr, wd, n: [0.5, 0.5], "should be a single number"),
+        (lambda lr, wd, n: np.array([(1 - lr * wd) ** n]), None),
+        (lambda lr, wd, n: math.inf, "is inf"),
+        (lambda lr, wd, n: 0.123, "returned 0.123"),
+        (lambda lr, wd, n: True, "should be a single number"),
+    ],
+    ids=["list", "one-element-array-is-fine", "inf", "wrong", "bool"],
+)
+def test_bad_decay_answers_get_clear_messages(bad, message) -> None:
+    if message is None:
+        aq.check_decay_edge_cases(bad)
+        return
+    with pytest.raises(GradingFailure, match=message):
+        aq.check_decay_edge_cases(bad)
+
+
+def test_checks_never_write_to_stderr(capfd) -> None:
+    def chatty(lr, weight_decay, num_steps):
+        print("debug" * 50)
+        warnings.warn("student warning", stacklevel=1)
+        return (1 - lr * weight_decay) ** num_steps
+
+    for check in DECAY_CHECKS:
+        check(chatty)
+    assert capfd.readouterr().err == ""
