@@ -142,3 +142,39 @@ def saddle() -> Landscape:
         description="starting almost on the ridge, an optimizer must escape the saddle point",
         log_levels=False,
     )
+
+
+def noisy(
+    base: Landscape, noise: float = 1.0, rng: np.random.Generator | int | None = 0
+) -> Landscape:
+    """``base`` with stochastic gradients: the gradient plus Gaussian noise, like a minibatch's.
+
+    ``value`` and ``minimum`` are the base landscape's (the true loss); ``grad(p)`` returns
+    ``base.grad(p) + noise * z`` with ``z`` standard normal, one draw per coordinate of every
+    point, taken from ``rng``. The noise is unbiased, so its average over many calls is the true
+    gradient, and its standard deviation in each coordinate is ``noise``.
+
+    ``rng`` is a ``np.random.Generator`` or a seed for one. Every call to ``grad`` draws from it,
+    so the noise depends on how many calls came before: to give several optimizers the same
+    noise, build one noisy landscape per optimizer with the same seed.
+    """
+    if noise < 0:
+        raise ValueError(f"the noise level is a standard deviation, >= 0; got {noise}")
+    generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+
+    def grad(p: Array) -> Array:
+        exact = base.grad(p)
+        return exact + noise * generator.standard_normal(exact.shape)
+
+    return Landscape(
+        name=f"noisy {base.name}",
+        value=base.value,
+        grad=grad,
+        minimum=base.minimum,
+        start=base.start,
+        xlim=base.xlim,
+        ylim=base.ylim,
+        description=f"{base.description}, with Gaussian noise (std {noise:g}) in every gradient",
+        log_levels=base.log_levels,
+        extras={**base.extras, "noise": noise},
+    )

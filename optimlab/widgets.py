@@ -52,6 +52,11 @@ def dropdown(options: Sequence[Any], value: Any, description: str) -> Control:
     return Control("dropdown", value, description, options=tuple(options))
 
 
+def multi_select(options: Sequence[Any], value: Sequence[Any], description: str) -> Control:
+    """A choice of several named options at once (the draw function gets a tuple of them)."""
+    return Control("multi", tuple(value), description, options=tuple(options))
+
+
 def widgets_available() -> bool:
     """True when controls can be shown: ipywidgets is installed and no static run was asked for."""
     if os.environ.get(STATIC_ENV) or os.environ.get("NBGRADER_EXECUTION"):
@@ -107,6 +112,14 @@ def _make_widget(control: Control) -> Any:
         return w.Dropdown(
             options=list(control.options),
             value=control.value,
+            description=control.description,
+            style=style,
+        )
+    if control.kind == "multi":
+        return w.SelectMultiple(
+            options=list(control.options),
+            value=tuple(control.value),
+            rows=min(len(control.options), 8),
             description=control.description,
             style=style,
         )
