@@ -191,7 +191,9 @@ STEPS_MISTAKE_CHECK = {
 }
 
 
-@pytest.mark.parametrize("name, advice, compute", graded.STEPS_MISTAKES, ids=lambda x: str(x)[:30])
+@pytest.mark.parametrize(
+    "name, advice, compute", graded.STEPS_MISTAKES, ids=[m[0][:40] for m in graded.STEPS_MISTAKES]
+)
 def test_each_steps_mistake_is_named(name, advice, compute) -> None:
     check = next(
         (c for prefix, c in STEPS_MISTAKE_CHECK.items() if name.startswith(prefix)),
