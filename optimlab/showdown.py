@@ -463,6 +463,7 @@ def plot_sweep(sweeps: Mapping[str, Sweep], ncols: int = 3, floor: float = 1e-12
         ax.set_yticks(range(len(names)))
         ax.set_yticklabels(names, fontsize=8)
         ax.set_xlabel("learning rate")
+        ax.set_ylabel("optimizer")
         ax.set_title(f"{land} (tol {GALLERY[land].tol:g})", fontsize=10)
     for ax in list(grid.flat)[count:]:
         ax.axis("off")
