@@ -1,6 +1,7 @@
 """nbgrader settings for the course. Run stock nbgrader commands from the repository root."""
 
 import os
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821  (provided by nbgrader when it loads this file)
@@ -19,6 +20,9 @@ if (COURSE_ROOT / "autograder").is_dir():
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(COURSE_ROOT), os.environ.get("PYTHONPATH", "")) if p
     )
+    # ...and this nbgrader process imports the autograder's preprocessors (below) from it too.
+    if str(COURSE_ROOT) not in sys.path:
+        sys.path.append(str(COURSE_ROOT))
 # Grading always runs the notebooks' short ("fast") training settings.
 os.environ.setdefault("OPTIMLAB_FAST", "1")
 
@@ -31,8 +35,9 @@ c.Execute.kernel_name = "python3"
 
 # Per-cell time limits: a test cell that loops forever scores 0 after a minute and grading moves
 # on; experiment cells (plots, short training runs) get longer.
-TEST_CELL_TIMEOUT_S = 60
-OTHER_CELL_TIMEOUT_S = 300
+# (AUTOGRADE_TEST_CELL_TIMEOUT / AUTOGRADE_CELL_TIMEOUT override them, e.g. in the test suite.)
+TEST_CELL_TIMEOUT_S = int(os.environ.get("AUTOGRADE_TEST_CELL_TIMEOUT", "60"))
+OTHER_CELL_TIMEOUT_S = int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", "300"))
 
 
 def cell_timeout(cell) -> int:
@@ -53,3 +58,35 @@ c.IgnorePattern.pattern = r"^"
 
 # A student who deletes a test cell gets it back (and its score) instead of silently losing it.
 c.OverwriteCells.add_missing_cells = True
+
+# --- Submissions that try to break or game grading (autograder/preprocessors.py, integrity.py) ---
+# Files next to a notebook never shadow real modules: the kernel starts without its folder on
+# sys.path (PYTHONSAFEPATH) and puts it back *last*, so numpy.py or autograder/ submitted beside
+# the notebook is ignored while a student's own helper module still imports.
+os.environ["PYTHONSAFEPATH"] = "1"
+# Before any notebook code runs, the kernel records what the tests rely on (library functions,
+# autograder functions and data, IPython's hooks); each test cell puts back what was replaced.
+c.Execute.extra_arguments = [
+    "--IPKernelApp.exec_lines=__import__('autograder.integrity', fromlist=['snapshot']).snapshot()"
+]
+# Stock pipeline, with: released metadata restored and duplicated cells demoted instead of
+# failing the run (NormalizeCells), every graded test cell guarded and sealed (GuardTestCells,
+# CheckSeals), and a dead or unstoppable kernel costing the remaining cells, not the submission.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "autograder.preprocessors.NormalizeCells",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "autograder.preprocessors.GuardTestCells",
+    "autograder.preprocessors.ResilientExecute",
+    "autograder.preprocessors.CheckSeals",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
