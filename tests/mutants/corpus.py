@@ -200,15 +200,28 @@ def as_submission(notebook: Any) -> Any:
     return copy
 
 
+def setup_cells(notebook: Any) -> set[int]:
+    """Indices of the ungraded code cells before the first answer cell: the notebook's set-up
+    (imports, given helpers, data) that the exercises and their tests may rely on."""
+    first_answer = next(
+        (i for i, c in enumerate(notebook.cells) if is_answer(c)), len(notebook.cells)
+    )
+    return {
+        i
+        for i, c in enumerate(notebook.cells[:first_answer])
+        if c.cell_type == "code" and "nbgrader" not in c.get("metadata", {})
+    }
+
+
 def without_experiments(notebook: Any) -> Any:
-    """Drop ungraded code cells after the first code cell (the set-up): a student may delete
-    them, no test depends on them, and they are most of a notebook's run time."""
+    """Drop the ungraded code cells after the set-up: a student may delete them, no test
+    depends on them, and they are most of a notebook's run time."""
     copy = nbformat.from_dict(notebook)
-    first_code = next(i for i, c in enumerate(copy.cells) if c.cell_type == "code")
+    keep = setup_cells(copy)
     copy.cells = [
         c
         for i, c in enumerate(copy.cells)
-        if c.cell_type != "code" or i == first_code or "nbgrader" in c.get("metadata", {})
+        if c.cell_type != "code" or i in keep or "nbgrader" in c.get("metadata", {})
     ]
     return copy
 
@@ -244,7 +257,7 @@ def run_in_process(notebook: Any, exercise: str) -> dict[str, str | None]:
     namespace: dict[str, Any] = {"__name__": "__main__"}
     results: dict[str, str | None] = {}
     wanted = set(exercise_test_cells(notebook, exercise))
-    first_code = next(i for i, c in enumerate(notebook.cells) if c.cell_type == "code")
+    setup = setup_cells(notebook)
     sink = io.StringIO()
     saved = dict(os.environ)
     os.environ.update(OPTIMLAB_STATIC="1", OPTIMLAB_FAST="1", MPLBACKEND="agg")
@@ -256,7 +269,7 @@ def run_in_process(notebook: Any, exercise: str) -> dict[str, str | None]:
                     if cell.cell_type != "code":
                         continue
                     test = is_test(cell) and grade_id(cell) in wanted
-                    if not (index == first_code or is_answer(cell) or test):
+                    if not (index in setup or is_answer(cell) or test):
                         continue
                     try:
                         exec(
