@@ -147,8 +147,11 @@ def test_release_gives_nothing_away(assignment: str) -> None:
     assert all(p.suffix == ".ipynb" for p in files), f"non-notebook files in release: {files}"
     release = nbformat.read(notebook_path(assignment, release=True), as_version=4)
     text = "\n".join(c.source for c in release.cells)
-    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS", "autograder"):
+    code = "\n".join(c.source for c in release.cells if c.cell_type == "code")
+    for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS"):
         assert marker not in text, f"{assignment}: '{marker}' appears in the student notebook"
+    # The text may tell learners about `python -m autograder.selfgrade`; no code cell may use it.
+    assert "autograder" not in code, f"{assignment}: a code cell uses the instructor package"
     leaked = [
         line for line in solution_lines(nbformat.read(notebook_path(assignment), 4)) if line in text
     ]
