@@ -8,8 +8,9 @@ runs on a CPU. Set the environment variable ``OPTIMLAB_DEVICE`` (``cpu``, ``cuda
 
 from __future__ import annotations
 
+import math
 import os
-import time
+from pathlib import Path
 
 import torch
 
@@ -30,6 +31,8 @@ THREADS_ENV = "OPTIMLAB_THREADS"
 HEADLESS_ENVS = ("NBGRADER_EXECUTION", "OPTIMLAB_STATIC")
 # PyTorch's own thread count (one per physical core), read once before anything changes it.
 TORCH_DEFAULT_THREADS = torch.get_num_threads()
+# A thread count the user set for OpenMP (and so for PyTorch's CPU kernels) is respected.
+OPENMP_ENVS = ("OMP_NUM_THREADS",)
 
 
 def mps_available() -> bool:
@@ -38,63 +41,70 @@ def mps_available() -> bool:
     return bool(backend is not None and backend.is_available())
 
 
+def _cgroup_cpu_limit() -> float | None:
+    """The CPU time quota of this process's container in cores (Binder, Kubernetes), if any."""
+    try:  # cgroup v2: "max 100000" (no limit) or "200000 100000" (two cores)
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max" and float(period) > 0:
+            return float(quota) / float(period)
+    except (OSError, ValueError):
+        pass
+    try:  # cgroup v1
+        quota = float(Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us").read_text())
+        period = float(Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us").read_text())
+        if quota > 0 and period > 0:
+            return quota / period
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 def _usable_cores() -> int:
-    """CPU cores this process may run on (a container's limit, not the host's core count)."""
+    """CPU cores this process may run on: its CPU affinity, capped by a container's CPU quota."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # macOS and Windows have no sched_getaffinity
-        return os.cpu_count() or 1
-
-
-def _matmul_seconds(threads: int, repeats: int = 8, trials: int = 3) -> float:
-    """Best-of-``trials`` time of ``repeats`` MLP-sized matrix products with ``threads`` threads."""
-    torch.set_num_threads(threads)
-    generator = torch.Generator().manual_seed(0)
-    a = torch.rand(128, 784, generator=generator)
-    b = torch.rand(784, 256, generator=generator)
-    a @ b  # warm up: the first product pays for allocations
-    best = float("inf")
-    for _ in range(trials):
-        start = time.perf_counter()
-        for _ in range(repeats):
-            a @ b
-        best = min(best, time.perf_counter() - start)
-    return best
+        cores = os.cpu_count() or 1
+    limit = _cgroup_cpu_limit()
+    if limit is not None:
+        cores = min(cores, max(1, math.ceil(limit - 0.01)))
+    return max(1, cores)
 
 
 def _thread_choice(threads: int | None) -> tuple[int, str]:
-    """The thread count configure_cpu_threads() would set, and why (empty when unremarkable)."""
+    """The thread count configure_cpu_threads() would set, and why (empty when unremarkable).
+
+    No timing measurement takes part: a measurement at start-up (a cold cache, another program's
+    burst) can be fooled, and a wrong "one thread" halves every epoch on an idle machine.
+    """
     if threads is not None:
         return max(1, int(threads)), ""
     override = os.environ.get(THREADS_ENV, "").strip()
     if override:
         return max(1, int(override)), f"{THREADS_ENV}={override}"
-    most = min(TORCH_DEFAULT_THREADS, _usable_cores())
+    most = _usable_cores()
     if most > 1 and any(os.environ.get(name) for name in HEADLESS_ENVS):
         return 1, (
             "one thread in a headless run (grading or tests), where several notebooks often share "
             "the cores"
         )
-    if most > 1 and _matmul_seconds(1) < _matmul_seconds(most):
-        return (
-            1,
-            f"one thread measured faster than {most} just now: the cores are busy with other work",
-        )
+    for name in OPENMP_ENVS:
+        value = os.environ.get(name, "").strip()
+        if value.isdigit() and int(value) > 0:
+            return min(int(value), most), f"{name}={value}"
     return most, ""
 
 
 def configure_cpu_threads(threads: int | None = None) -> int:
     """Set how many threads PyTorch uses on the CPU and return that number.
 
-    ``threads`` (or the environment variable ``OPTIMLAB_THREADS``) sets it. Otherwise the
-    candidates are PyTorch's own choice (one thread per physical core), capped by the cores this
-    process may use, and a single thread; a quick measurement (a few milliseconds) keeps the
-    faster. Several threads win on an idle machine. On a machine whose cores are busy with other
-    work (a shared server, tests running in parallel), threads that wait for each other can make
-    every step many times slower, and one thread wins. Headless runs (nbgrader sets
+    ``threads`` (or the environment variable ``OPTIMLAB_THREADS``) sets it. Otherwise PyTorch
+    uses every core this process may use (its CPU affinity, capped by a container's CPU quota),
+    or fewer when ``OMP_NUM_THREADS`` says so. Headless runs (nbgrader sets
     ``NBGRADER_EXECUTION``, the course's tests ``OPTIMLAB_STATIC``) use one thread: graders and
-    test runners execute several notebooks side by side, and contention that starts after the
-    measurement would otherwise slow a run by an order of magnitude.
+    test runners execute several notebooks side by side, and threads that wait for each other on
+    busy cores can make every step many times slower. The choice is never measured: the same
+    machine gives the same answer at every start.
     """
     chosen, _ = _thread_choice(threads)
     if torch.get_num_threads() != chosen:
@@ -103,11 +113,11 @@ def configure_cpu_threads(threads: int | None = None) -> int:
 
 
 def adapt_cpu_threads(device: torch.device | str) -> int:
-    """Before a training run on the CPU: measure again and keep the faster thread count.
+    """Before a training run on the CPU: apply the thread choice again (see
+    ``configure_cpu_threads``), in case something changed it since ``choose_device()``.
 
-    Other programs may have started (or stopped) using the cores since ``choose_device()``; the
-    measurement takes a few milliseconds. Does nothing on a GPU, or when ``OPTIMLAB_THREADS`` fixes
-    the count. Returns the number of CPU threads in use.
+    Does nothing on a GPU, or when ``OPTIMLAB_THREADS`` fixes the count. Returns the number of CPU
+    threads in use.
     """
     if torch.device(device).type == "cpu" and not os.environ.get(THREADS_ENV, "").strip():
         return configure_cpu_threads()
