@@ -28,6 +28,7 @@ import dataclasses
 import importlib
 import importlib.util
 import os
+import re
 import sys
 import types
 from collections.abc import Iterable, MutableMapping
@@ -44,8 +45,14 @@ SEAL_PREFIX = "[autograder-seal"
 REPAIR_EXPRESSION = "__import__('autograder.integrity', fromlist=['repair']).repair()"
 
 BASE_MODULES = ("builtins", "math", "numpy", "numpy.linalg", "numpy.random", "optimlab.checks")
-# Autograder modules that run on the grader's side, never inside a notebook.
-GRADER_SIDE = {"batch", "selfgrade", "preprocessors", "integrity", "course"}
+# Where the autograder code that runs inside a notebook's kernel lives: the references, the
+# checking kit and the hidden checks. (Grading infrastructure never runs in a kernel.)
+HEAVY_IMPORT = re.compile(r"^\s*(from|import)\s+(torch|nbgrader|nbclient|lion_pytorch)\b", re.M)
+KERNEL_SIDE = (
+    ((), "autograder."),
+    (("kit",), "autograder.kit."),
+    (("hidden",), "autograder.hidden."),
+)
 # Names a test cell may use for a module, and the module they must be.
 MODULE_ALIASES = {
     "np": "numpy",
@@ -89,25 +96,38 @@ def _is_own(module_name: str) -> bool:
     return module_name.split(".")[0] in OWN_PACKAGES
 
 
+def _kernel_side(module_name: str) -> bool:
+    """optimlab, and the autograder's references, kit and hidden checks: not its infrastructure."""
+    if not module_name.startswith("autograder."):
+        return True
+    return any(
+        module_name.startswith(prefix) and (package or module_name == f"{prefix}references")
+        for package, prefix in KERNEL_SIDE
+    )
+
+
 def _light_autograder_modules() -> list[str]:
-    """The autograder's hidden-test modules that import neither torch nor nbgrader."""
+    """The kernel-side autograder modules (references, kit, hidden checks) that import neither
+    torch nor nbgrader: light enough to load at kernel start."""
     spec = importlib.util.find_spec("autograder")
     if spec is None or not spec.submodule_search_locations:
         return []
     names = []
     for folder in spec.submodule_search_locations:
-        for entry in sorted(os.listdir(folder)):
-            stem, ext = os.path.splitext(entry)
-            if ext != ".py" or stem.startswith("_") or stem in GRADER_SIDE:
-                continue
-            try:
-                with open(os.path.join(folder, entry), encoding="utf-8") as handle:
-                    text = handle.read()
-            except OSError:
-                continue
-            heavy = ("import torch", "from torch", "nbgrader", "nbclient", "lion_pytorch")
-            if not any(word in text for word in heavy):
-                names.append(f"autograder.{stem}")
+        for package, prefix in KERNEL_SIDE:
+            directory = os.path.join(folder, *package)
+            entries = sorted(os.listdir(directory)) if os.path.isdir(directory) else []
+            for entry in entries:
+                stem, ext = os.path.splitext(entry)
+                if ext != ".py" or stem.startswith("_") or (not package and stem != "references"):
+                    continue
+                try:
+                    with open(os.path.join(directory, entry), encoding="utf-8") as handle:
+                        text = handle.read()
+                except OSError:
+                    continue
+                if not HEAVY_IMPORT.search(text):
+                    names.append(f"{prefix}{stem}")
     return names
 
 
@@ -285,7 +305,7 @@ class _Snapshot:
             self.modules[name] = _ModuleRecord(module)
         for name, module in list(sys.modules.items()):
             if _is_own(name) and name not in self.modules and isinstance(module, types.ModuleType):
-                if name.split(".")[-1] not in GRADER_SIDE:
+                if _kernel_side(name):
                     self.modules[name] = _ModuleRecord(module)
         self.sys_hooks = {name: getattr(sys, name) for name in SYS_HOOKS}
         self.meta_path = list(sys.meta_path)

@@ -35,7 +35,7 @@ from torch import nn
 from optimlab.data import MNIST_MEAN, MNIST_STD, load_mnist
 from optimlab.mnist_mlp import batch_indices, make_generator, make_mlp
 
-from .checks import GradingFailure, describe, fail, quiet
+from autograder.kit.core import GradingFailure, describe, fail, quiet
 
 __all__ = [
     "EVALUATE_MISTAKES",

@@ -31,7 +31,7 @@ import torch
 from optimlab.landscapes import Landscape, quadratic, rosenbrock, saddle
 from optimlab.showdown import optimizer_factory
 
-from .checks import call, describe, fail, max_relative_error, quiet
+from autograder.kit.core import call, describe, fail, max_relative_error, quiet
 
 OptimizerFactory = Callable[[list[torch.Tensor]], torch.optim.Optimizer]
 TRAJECTORY_RTOL = 1e-9

@@ -1,7 +1,7 @@
 """How far the NumPy references drift from torch.optim / lion-pytorch over long trajectories.
 
 For each optimizer, runs the reference and its torch twin for 500 steps on the seeded gradient
-sequences of autograder.torch_twins (scales 1e-9 to 1e2, exact zeros) for several parameter
+sequences of autograder.kit.torch_twins (scales 1e-9 to 1e2, exact zeros) for several parameter
 shapes, and prints the largest per-step relative deviation max|ref - torch| / max|torch| over
 params and every state array, in float64 and in float32, with the array where it occurred.
 
@@ -19,7 +19,7 @@ if __package__ in (None, ""):  # run as a script: make the repository root impor
 
 import numpy as np  # noqa: E402
 
-from autograder import torch_twins as tt  # noqa: E402
+from autograder.kit import torch_twins as tt  # noqa: E402
 
 SHAPES: list[tuple[int, ...]] = [(7,), (3, 4), (2, 3, 2), (64,)]
 

@@ -8,11 +8,12 @@ import warnings
 import numpy as np
 import pytest
 
-from autograder import adam_questions as aq
-from autograder.checks import GradingFailure
+from autograder.hidden import nb05_adam as aq
+from autograder.hidden import nb06_adamw as aw
+from autograder.kit.core import GradingFailure
 
 FACTOR_CHECKS = [aq.check_factors_random, aq.check_factors_first_step, aq.check_factors_later_steps]
-DECAY_CHECKS = [aq.check_decay_random, aq.check_decay_tiny, aq.check_decay_edge_cases]
+DECAY_CHECKS = [aw.check_decay_random, aw.check_decay_tiny, aw.check_decay_edge_cases]
 
 
 @pytest.mark.parametrize("check", FACTOR_CHECKS, ids=lambda c: c.__name__)
@@ -22,7 +23,7 @@ def test_reference_factors_pass(check) -> None:
 
 @pytest.mark.parametrize("check", DECAY_CHECKS, ids=lambda c: c.__name__)
 def test_reference_decay_passes(check) -> None:
-    check(aq.decay_only_fraction)
+    check(aw.decay_only_fraction)
 
 
 def test_reference_values_written_out() -> None:
@@ -32,9 +33,9 @@ def test_reference_values_written_out() -> None:
         (1.5353399328, 100.4508254), rel=1e-9
     )
     assert aq.bias_correction_factors(0.9, 0.999, 10**6) == (1.0, 1.0)
-    assert aq.decay_only_fraction(0.1, 0.5, 2) == pytest.approx(0.9025)
-    assert aq.decay_only_fraction(1e-5, 1e-4, 10**6) == pytest.approx(0.99900049983, rel=1e-10)
-    assert aq.decay_only_fraction(0.01, 0.1, 0) == 1.0
+    assert aw.decay_only_fraction(0.1, 0.5, 2) == pytest.approx(0.9025)
+    assert aw.decay_only_fraction(1e-5, 1e-4, 10**6) == pytest.approx(0.99900049983, rel=1e-10)
+    assert aw.decay_only_fraction(0.01, 0.1, 0) == 1.0
 
 
 def test_student_style_answers_pass() -> None:
@@ -54,8 +55,8 @@ def test_student_style_answers_pass() -> None:
 
     for check in FACTOR_CHECKS:
         check(factors_numpy)
-    aq.check_decay_random(decay_log1p)
-    aq.check_decay_tiny(decay_log1p)
+    aw.check_decay_random(decay_log1p)
+    aw.check_decay_tiny(decay_log1p)
     for check in DECAY_CHECKS:
         check(decay_loop)
 
@@ -84,7 +85,7 @@ def test_each_factor_mistake_is_named(mistake) -> None:
     assert all("Hint:" in text for text in named)
 
 
-@pytest.mark.parametrize("mistake", aq.DECAY_MISTAKES, ids=_names(aq.DECAY_MISTAKES))
+@pytest.mark.parametrize("mistake", aw.DECAY_MISTAKES, ids=_names(aw.DECAY_MISTAKES))
 def test_each_decay_mistake_is_named(mistake) -> None:
     caught = []
     for check in DECAY_CHECKS:
@@ -104,7 +105,7 @@ def test_float32_answer_fails_on_tiny_decay_with_its_name() -> None:
         return factor**num_steps
 
     with pytest.raises(GradingFailure, match="computed in float32"):
-        aq.check_decay_tiny(in_float32)
+        aw.check_decay_tiny(in_float32)
 
 
 def test_t_from_zero_fails_on_the_first_step_with_its_name() -> None:
@@ -119,7 +120,7 @@ def test_t_from_zero_fails_on_the_first_step_with_its_name() -> None:
     [
         (lambda b1, b2, t: 1 / (1 - b1**t), "expected a tuple of two numbers"),
         (lambda b1, b2, t: (1.0, 2.0, 3.0), "expected a tuple of two numbers"),
-        (lambda b1, b2, t: ("10", 1000.0), "should be a single number"),
+        (lambda b1, b2, t: ("10", 1000.0), "expected a single number"),
         (lambda b1, b2, t: (math.nan, 1000.0), "first factor \\(for m\\) is nan"),
         (lambda b1, b2, t: (10.0, 1 / 0), "raised ZeroDivisionError"),
         (lambda b1, b2, t: (10.0, 999.0), "second factor \\(for v\\) is wrong"),
@@ -136,20 +137,20 @@ def test_bad_factor_answers_get_clear_messages(bad, message: str) -> None:
 @pytest.mark.parametrize(
     "bad, message",
     [
-        (lambda lr, wd, n: [0.5, 0.5], "should be a single number"),
+        (lambda lr, wd, n: [0.5, 0.5], "expected a single number"),
         (lambda lr, wd, n: np.array([(1 - lr * wd) ** n]), None),
         (lambda lr, wd, n: math.inf, "is inf"),
         (lambda lr, wd, n: 0.123, "returned 0.123"),
-        (lambda lr, wd, n: True, "should be a single number"),
+        (lambda lr, wd, n: True, "expected a single number"),
     ],
     ids=["list", "one-element-array-is-fine", "inf", "wrong", "bool"],
 )
 def test_bad_decay_answers_get_clear_messages(bad, message) -> None:
     if message is None:
-        aq.check_decay_edge_cases(bad)
+        aw.check_decay_edge_cases(bad)
         return
     with pytest.raises(GradingFailure, match=message):
-        aq.check_decay_edge_cases(bad)
+        aw.check_decay_edge_cases(bad)
 
 
 def test_checks_never_write_to_stderr(capfd) -> None:

@@ -152,10 +152,10 @@ def tamper_numpy(nb, folder):
 def tamper_autograder(nb, folder):
     code = """
     import sys, types
-    import autograder.checks, autograder.gradient_descent
-    autograder.gradient_descent.check_loop = lambda *args, **kwargs: None
-    autograder.checks.fail.__code__ = (lambda *args, **kwargs: None).__code__
-    sys.modules["autograder.gradient_descent"] = types.SimpleNamespace(
+    import autograder.kit.core, autograder.hidden.nb01_gradient_descent
+    autograder.hidden.nb01_gradient_descent.check_loop = lambda *args, **kwargs: None
+    autograder.kit.core.fail.__code__ = (lambda *args, **kwargs: None).__code__
+    sys.modules["autograder.hidden.nb01_gradient_descent"] = types.SimpleNamespace(
         check_loop=lambda *a, **k: None, check_loop_edge_cases=lambda *a, **k: None)
     """
     return with_code_before(nb, LOOP, code, IN_PLACE_LOOP)
@@ -370,7 +370,7 @@ CASES = [
         (GD, LR),
         9,
         twin="twin-in-place-loop",
-        says=("autograder.checks.fail",),
+        says=("autograder.kit.core.fail",),
         what="monkeypatches autograder before the hidden tests",
     ),
     Case("twin-in-place-loop", body_for(LOOP, IN_PLACE_LOOP), (), (GD, LR), 9),
@@ -522,10 +522,10 @@ def test_guard_and_seal_without_nbgrader() -> None:
         import numpy as np
         import autograder.integrity as integrity
         integrity.snapshot()
-        import autograder.checks
+        import autograder.kit.core
         real_allclose = np.allclose
         np.allclose = lambda *a, **k: True
-        autograder.checks.fail.__code__ = (lambda *a, **k: None).__code__
+        autograder.kit.core.fail.__code__ = (lambda *a, **k: None).__code__
         expect_number = print
         namespace = {"np": np, "expect_number": expect_number}
         integrity.guard(namespace, ["np", "expect_number"], "test_x")
@@ -533,7 +533,7 @@ def test_guard_and_seal_without_nbgrader() -> None:
         import optimlab.checks
         assert namespace["expect_number"] is optimlab.checks.expect_number
         try:
-            autograder.checks.fail("still fails")
+            autograder.kit.core.fail("still fails")
         except AssertionError:
             pass
         else:
@@ -552,7 +552,7 @@ def test_guard_and_seal_without_nbgrader() -> None:
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "replaced things the tests rely on" in out and "numpy.allclose" in out, out
-    assert "autograder.checks.fail (its code)" in out and "expect_number" in out, out
+    assert "autograder.kit.core.fail (its code)" in out and "expect_number" in out, out
     assert "[autograder-seal test_x token]" in out, out
     assert "SEAL REFUSED" in out and "numpy.array_equal" in out, out
 

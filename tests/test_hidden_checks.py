@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder import gradient_descent as gd_checks
+from autograder.hidden import nb01_gradient_descent as gd_checks
 from autograder import references as ref
-from autograder.checks import GradingFailure
-from autograder.mistakes import MISTAKES
-from autograder.rules import (
+from autograder.kit.core import GradingFailure
+from autograder.kit.rule_mistakes import MISTAKES
+from autograder.kit.update_rules import (
     RULES,
     check_edge_cases,
     check_inputs_unchanged,

@@ -7,8 +7,8 @@ import contextlib
 import numpy as np
 import pytest
 
-from autograder import minibatch as mb
-from autograder.checks import GradingFailure
+from autograder.hidden import nb02_minibatch_sgd as mb
+from autograder.kit.core import GradingFailure
 
 INDEX_CHECKS = [
     mb.check_indices_partition,

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from autograder import mnist_training as mt
-from autograder.checks import GradingFailure
+from autograder.kit.core import GradingFailure
 from optimlab.mnist_mlp import batch_indices
 
 TRAIN_CHECKS = [

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from autograder import references as ref
-from autograder import torch_twins as tt
+from autograder.kit import torch_twins as tt
+from optimlab import registry
 
 STEPS = 200
 SHAPES = [(7,), (3, 4), (2, 3, 2)]
@@ -39,7 +40,7 @@ TOLERANCE = {np.float64: FLOAT64_RTOL, np.float32: FLOAT32_RTOL}
 # so a hyperparameter that is ignored, swapped or silently defaulted shows up as a deviation;
 # adamw-large-decay keeps Adam's usual betas and eps and stresses a large lr*wd = 0.05.
 CASES: dict[str, tuple[str, dict[str, float]]] = {
-    "sgd": ("gd", tt.DEFAULT_HPARAMS["gd"]),
+    "sgd": ("sgd", tt.DEFAULT_HPARAMS["sgd"]),
     "momentum": ("momentum", tt.DEFAULT_HPARAMS["momentum"]),
     "rmsprop": ("rmsprop", tt.DEFAULT_HPARAMS["rmsprop"]),
     "adam": ("adam", tt.DEFAULT_HPARAMS["adam"]),
@@ -88,7 +89,7 @@ def test_trajectory_matches_torch(case: str, shape: tuple[int, ...], dtype: type
     theirs = tt.run_torch(name, p0, grads, hp)
 
     assert ours.params.dtype == dtype
-    assert set(ours.state) == set(tt.STATE_NAMES[name]) == set(theirs.state)
+    assert set(ours.state) == set(registry.get(name).state) == set(theirs.state)
     devs = tt.max_relative_deviations(ours, theirs)
     tol = TOLERANCE[dtype]
     assert max(devs.values()) <= tol, f"deviation from torch over tolerance {tol:g}: " + (

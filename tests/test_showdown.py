@@ -15,8 +15,8 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 from autograder import showdown as graded  # noqa: E402
-from autograder import torch_twins  # noqa: E402
-from autograder.checks import GradingFailure  # noqa: E402
+from autograder.kit import torch_twins  # noqa: E402
+from autograder.kit.core import GradingFailure  # noqa: E402
 from optimlab import animation, landscapes, showdown, widgets  # noqa: E402
 
 RUN_CHECKS = [
@@ -247,7 +247,7 @@ def test_numpy_integer_answer_is_accepted() -> None:
 
 # --- optimlab.showdown ---------------------------------------------------------------------------
 COURSE_NAMES = {
-    "SGD": "gd",
+    "SGD": "sgd",
     "momentum": "momentum",
     "RMSprop": "rmsprop",
     "Adam": "adam",

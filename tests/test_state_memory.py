@@ -9,8 +9,8 @@ import math
 import numpy as np
 import pytest
 
-from autograder import state_memory as sm
-from autograder.checks import GradingFailure
+from autograder.hidden import nb07_lion as sm
+from autograder.kit.core import GradingFailure
 
 CHECKS = [sm.check_state_arrays, sm.check_dtypes, sm.check_many_tensors, sm.check_interface]
 PROPERTIES = {

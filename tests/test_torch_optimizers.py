@@ -8,8 +8,8 @@ import pytest
 import torch
 from lion_pytorch import Lion as LibraryLion
 
-from autograder import torch_optimizers as to
-from autograder.checks import GradingFailure
+from autograder.hidden import nb09_pytorch_optimizers as to
+from autograder.kit.core import GradingFailure
 
 CHECKS = [to.check_trajectory, to.check_float32, to.check_contract]
 

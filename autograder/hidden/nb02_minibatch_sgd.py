@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from .checks import Mistake, call, describe, fail, quiet
+from autograder.kit.core import Mistake, call, describe, fail, quiet
 
 # --- references ----------------------------------------------------------------------------------
 

@@ -34,10 +34,11 @@ from typing import Any
 import numpy as np
 import torch
 
-from . import references as ref
-from .checks import GradingFailure, Mistake, describe, fail, quiet
-from .mistakes import MISTAKES
-from .torch_twins import DEFAULT_HPARAMS, make_gradients
+from autograder import references as ref
+from autograder.kit.core import GradingFailure, Mistake, describe, fail, quiet
+from autograder.kit.rule_mistakes import MISTAKES
+from autograder.kit.torch_twins import DEFAULT_HPARAMS, make_gradients
+from optimlab import registry
 
 __all__ = [
     "REFERENCE_CLASSES",
@@ -69,49 +70,16 @@ class OptimizerSpec:
 
 
 SPECS: dict[str, OptimizerSpec] = {
-    spec.name: spec
-    for spec in [
-        OptimizerSpec(
-            "Momentum",
-            "momentum_step",
-            {"lr": 0.01, "beta": 0.9},
-            ("velocity",),
-            None,
-            DEFAULT_HPARAMS["momentum"],
-        ),
-        OptimizerSpec(
-            "RMSprop",
-            "rmsprop_step",
-            {"lr": 0.001, "beta": 0.9, "eps": 1e-8},
-            ("cache",),
-            None,
-            DEFAULT_HPARAMS["rmsprop"],
-        ),
-        OptimizerSpec(
-            "Adam",
-            "adam_step",
-            {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-            ("m", "v"),
-            "t",
-            DEFAULT_HPARAMS["adam"],
-        ),
-        OptimizerSpec(
-            "AdamW",
-            "adamw_step",
-            {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01},
-            ("m", "v"),
-            "t",
-            DEFAULT_HPARAMS["adamw"],
-        ),
-        OptimizerSpec(
-            "Lion",
-            "lion_step",
-            {"lr": 0.0001, "beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
-            ("m",),
-            None,
-            DEFAULT_HPARAMS["lion"],
-        ),
-    ]
+    info.name: OptimizerSpec(
+        info.name,
+        info.step_function,
+        dict(info.defaults),
+        info.state,
+        "t" if info.takes_step_count else None,
+        DEFAULT_HPARAMS[info.key],
+    )
+    for info in registry.OPTIMIZERS.values()
+    if info.state  # plain SGD keeps no state: notebook 09 grades the five stateful optimizers
 }
 
 # Largest allowed max|student - reference| / max|reference| at any step, per dtype. float64:

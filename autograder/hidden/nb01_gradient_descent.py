@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from optimlab.checks import substituted
-
-from .checks import Mistake, call, describe, fail, max_relative_error, quiet
-from .references import gd_step
+from autograder.kit.core import (
+    Mistake,
+    call,
+    check_numbers,
+    close,
+    describe,
+    fail,
+    fail_if_known_mistake,
+    substituted,
+)
+from autograder.references import gd_step
 
 
 def gradient_descent(
@@ -29,30 +35,26 @@ def max_stable_learning_rate(hessian: np.ndarray) -> float:
     return float(2.0 / np.linalg.eigvalsh(np.asarray(hessian, dtype=float)).max())
 
 
-def reference_step_inside(fn: Callable[..., Any]) -> contextlib.AbstractContextManager[None]:
-    """Let ``fn`` see the reference ``gd_step`` while it runs, so the loop is graded on its own."""
-    return substituted(fn, gd_step=gd_step)
+def _frozen_gradient(grad_fn: Callable[..., Any], x0: np.ndarray, lr: float, n: int) -> np.ndarray:
+    g0 = grad_fn(x0)
+    return np.array([x0 - k * lr * g0 for k in range(n + 1)])
 
 
 LOOP_MISTAKES = [
-    (
+    Mistake(
         "the starting point left out of the trajectory",
         "return x0 as the first row: num_steps + 1 rows in all",
-        lambda traj, want: traj.shape[0] == want.shape[0] - 1 and np.allclose(traj, want[1:]),
+        lambda grad_fn, x0, lr, n: gradient_descent(grad_fn, x0, lr, n)[1:],
     ),
-    (
+    Mistake(
         "one step too many",
         "take exactly num_steps steps: the result has num_steps + 1 rows",
-        lambda traj, want: traj.shape[0] == want.shape[0] + 1 and np.allclose(traj[:-1], want),
+        lambda grad_fn, x0, lr, n: gradient_descent(grad_fn, x0, lr, n + 1),
     ),
-    (
+    Mistake(
         "the gradient taken at the starting point on every step",
         "call grad_fn at the *current* point inside the loop",
-        lambda traj, want: (
-            traj.shape == want.shape
-            and traj.shape[0] > 2
-            and np.allclose(np.diff(traj, axis=0), traj[1] - traj[0])
-        ),
+        lambda grad_fn, x0, lr, n: _frozen_gradient(grad_fn, x0, lr, n) if n > 1 else None,
     ),
 ]
 
@@ -68,7 +70,7 @@ def _check_loop_case(
 
     want = gradient_descent(lambda x: hessian @ x, x0, lr, num_steps)
     x0_before = x0.copy()
-    with reference_step_inside(fn):
+    with substituted(fn, gd_step=gd_step):
         got = call(fn, "gradient_descent", grad_fn, x0, lr, num_steps)
     context = (
         f"gradient_descent(grad_fn, x0={describe(x0_before)}, lr={lr:g}, num_steps={num_steps})"
@@ -83,32 +85,25 @@ def _check_loop_case(
     if not isinstance(got, np.ndarray):
         fail(f"{context} returned {describe(got)}; expected a NumPy array of points.")
     got = got.astype(float)
-    if got.shape == want.shape and max_relative_error(got, want) <= 1e-8:
+    if close(got, want, 1e-8):
         if calls["count"] > num_steps + 1:
             fail(
                 f"{context} called grad_fn {calls['count']} times for {num_steps} steps.",
                 hint="one gradient per step is enough",
             )
         return
-    for name, advice, detect in LOOP_MISTAKES:
-        with quiet():
-            try:
-                matched = bool(detect(got, want))
-            except Exception:  # noqa: BLE001 - shapes that cannot be compared do not match
-                matched = False
-        if matched:
-            fail(f"{context}: your result matches a known mistake, {name}.", hint=advice)
+    args = (lambda x: hessian @ x, x0_before, lr, num_steps)
+    fail_if_known_mistake(context, LOOP_MISTAKES, args, lambda guess: close(got, guess, 1e-8))
     if got.shape != want.shape:
         fail(
             f"{context} returned shape {got.shape}, expected {want.shape} "
             f"(num_steps + 1 rows, one per point)."
         )
-    if max_relative_error(got, want) > 1e-8:
-        row = int(np.argmax(np.abs(got - want).reshape(len(want), -1).max(axis=1)))
-        fail(
-            f"{context}: point {row} is {describe(got[row])}, expected {describe(want[row])}.",
-            hint="each point is gd_step(previous point, grad_fn(previous point), lr)",
-        )
+    row = int(np.argmax(np.abs(got - want).reshape(len(want), -1).max(axis=1)))
+    fail(
+        f"{context}: point {row} is {describe(got[row])}, expected {describe(want[row])}.",
+        hint="each point is gd_step(previous point, grad_fn(previous point), lr)",
+    )
 
 
 def check_loop(fn: Callable[..., Any], seed: int = 5) -> None:
@@ -161,30 +156,19 @@ STABLE_LR_MISTAKES = [
 
 def _check_stable_lr_case(fn: Callable[..., Any], hessian: np.ndarray) -> None:
     before = hessian.copy()
-    got = call(fn, "max_stable_learning_rate", hessian)
-    want = max_stable_learning_rate(before)
     context = f"max_stable_learning_rate({describe(before)})"
+    check_numbers(
+        fn,
+        "max_stable_learning_rate",
+        (hessian,),
+        max_stable_learning_rate(before),
+        mistakes=STABLE_LR_MISTAKES,
+        hint="for f(x) = x^T A x / 2, GD converges when lr < 2 / (largest eigenvalue of A)",
+        rtol=1e-9,
+        context=context,
+    )
     if not np.array_equal(before, hessian):
         fail(f"{context} changed its input matrix.", hint="do not modify A")
-    if isinstance(got, np.ndarray) and got.size == 1:
-        got = got.item()
-    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
-        fail(f"{context} returned {describe(got)}; expected a single number (a float).")
-    got = float(got)
-    if abs(got - want) <= 1e-9 * abs(want):
-        return
-    for mistake in STABLE_LR_MISTAKES:
-        guess = float(mistake.compute(before))
-        if abs(got - guess) <= 1e-9 * abs(guess):
-            fail(
-                f"{context} returned {got:.6g}, expected {want:.6g}: your result matches a known "
-                f"mistake, {mistake.name}.",
-                hint=mistake.advice,
-            )
-    fail(
-        f"{context} returned {got:.6g}, expected {want:.6g}.",
-        hint="for f(x) = x^T A x / 2, GD converges when lr < 2 / (largest eigenvalue of A)",
-    )
 
 
 def check_stable_lr_diagonal(fn: Callable[..., Any], seed: int = 17) -> None:

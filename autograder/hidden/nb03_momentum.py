@@ -20,15 +20,14 @@ mistake in Exercise 1 is not charged twice.
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from . import references as ref
-from .checks import Mistake, call, describe, fail, quiet
+from autograder import references as ref
+from autograder.kit.core import Mistake, as_number, call, check_numbers, fail, substituted
 
 # Betas the graded functions must handle: 0 <= beta < 1. num_steps >= 1.
 RTOL = 1e-8
@@ -147,75 +146,18 @@ SPEEDUP_MISTAKES = [
 ]
 
 
-# --- helpers -------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def reference_momentum_inside(fn: Callable[..., Any]) -> Iterator[None]:
-    """Let ``fn`` see the reference ``momentum_step`` while it runs, so it is graded on its own."""
-    namespace = getattr(fn, "__globals__", None)
-    if namespace is None or "momentum_step" not in namespace:
-        yield
-        return
-    student_step = namespace["momentum_step"]
-    namespace["momentum_step"] = ref.momentum_step
-    try:
-        yield
-    finally:
-        namespace["momentum_step"] = student_step
-
-
-def _as_number(got: Any, context: str) -> float:
-    """The student's answer as a float, or a clear failure when it is not a single number."""
-    if isinstance(got, np.ndarray) and got.size == 1:
-        got = got.item()
-    if isinstance(got, bool) or not isinstance(got, (int, float, np.integer, np.floating)):
-        fail(
-            f"{context} returned {describe(got)}; expected a single number (a float).",
-            hint="return a plain number, for example `return float(ratio)`",
-        )
-    value = float(got)
-    if not math.isfinite(value):
-        fail(
-            f"{context} returned {value}; expected a finite number.",
-            hint="look for a division by zero: 1 - beta is 0 only when beta is 1, which is "
-            "never passed in",
-        )
-    return value
-
-
-def _close(a: float, b: float, rtol: float = RTOL) -> bool:
-    return math.isfinite(b) and abs(a - b) <= rtol * max(abs(b), 1e-300)
-
-
-def _name_mistake(
-    context: str, got: float, want: float, mistakes: Sequence[Mistake], args: Sequence[Any]
-) -> None:
-    for mistake in mistakes:
-        try:
-            with quiet():
-                guess = float(mistake.compute(*args))
-        except Exception:  # noqa: BLE001, S112 - a mistake model that cannot run does not match
-            continue
-        if _close(got, guess):
-            fail(
-                f"{context} returned {got:.10g}, expected {want:.10g}: your result matches a "
-                f"known mistake, {mistake.name}.",
-                hint=mistake.advice,
-            )
-
-
-# --- steady_state_speedup ------------------------------------------------------------------------
+# --- the checks ----------------------------------------------------------------------------------
 def _check_steady_case(fn: Callable[..., Any], beta: float) -> None:
-    context = f"steady_state_speedup(beta={beta!r})"
-    with reference_momentum_inside(fn):
-        got = _as_number(call(fn, "steady_state_speedup", beta), context)
-    want = steady_state_speedup(beta)
-    if _close(got, want):
-        return
-    _name_mistake(context, got, want, STEADY_STATE_MISTAKES, [beta])
-    fail(
-        f"{context} returned {got:.10g}, expected {want:.10g}.",
-        hint="in the steady state the velocity stops changing: v = beta*v + g; solve for v / g",
-    )
+    with substituted(fn, momentum_step=ref.momentum_step):
+        check_numbers(
+            fn,
+            "steady_state_speedup",
+            (beta,),
+            steady_state_speedup(beta),
+            mistakes=STEADY_STATE_MISTAKES,
+            hint="in the steady state the velocity stops changing: v = beta*v + g; solve for v / g",
+            context=f"steady_state_speedup(beta={beta!r})",
+        )
 
 
 def check_steady_state_speedup(fn: Callable[..., Any], seed: int = 31) -> None:
@@ -228,19 +170,24 @@ def check_steady_state_speedup(fn: Callable[..., Any], seed: int = 31) -> None:
 
 
 # --- momentum_speedup ----------------------------------------------------------------------------
-def _check_speedup_case(fn: Callable[..., Any], beta: float, num_steps: int) -> float:
-    context = f"momentum_speedup(beta={beta!r}, num_steps={num_steps!r})"
-    with reference_momentum_inside(fn):
-        got = _as_number(call(fn, "momentum_speedup", beta, num_steps), context)
-    want = momentum_speedup(beta, num_steps)
-    if _close(got, want):
-        return got
-    _name_mistake(context, got, want, SPEEDUP_MISTAKES, [float(beta), int(num_steps)])
-    fail(
-        f"{context} returned {got:.10g}, expected {want:.10g}.",
-        hint="add up the num_steps momentum steps (velocity 1, 1 + beta, 1 + beta + beta**2, ... "
-        "times lr*g) and divide by plain SGD's distance, num_steps * lr * g",
-    )
+def _speedup_context(beta: float, num_steps: int) -> str:
+    return f"momentum_speedup(beta={beta!r}, num_steps={num_steps!r})"
+
+
+def _check_speedup_case(fn: Callable[..., Any], beta: float, num_steps: int, rtol=RTOL) -> float:
+    with substituted(fn, momentum_step=ref.momentum_step):
+        (got,) = check_numbers(
+            fn,
+            "momentum_speedup",
+            (beta, num_steps),
+            momentum_speedup(beta, num_steps),
+            mistakes=SPEEDUP_MISTAKES,
+            hint="add up the num_steps momentum steps (velocity 1, 1 + beta, "
+            "1 + beta + beta**2, ... times lr*g) and divide by plain SGD's distance, "
+            "num_steps * lr * g",
+            rtol=rtol,
+            context=_speedup_context(beta, num_steps),
+        )
     return got
 
 
@@ -277,9 +224,9 @@ def check_speedup_limit(fn: Callable[..., Any], seed: int = 43) -> None:
         steps = sorted({1, 2, 5, 20, 100, long_run})
         values = []
         for n in steps:
-            context = f"momentum_speedup(beta={beta!r}, num_steps={n})"
-            with reference_momentum_inside(fn):
-                values.append(_as_number(call(fn, "momentum_speedup", beta, n), context))
+            with substituted(fn, momentum_step=ref.momentum_step):
+                result = call(fn, "momentum_speedup", beta, n)
+            values.append(as_number(result, _speedup_context(beta, n)))
         shown = ", ".join(f"{n}: {v:.6g}" for n, v in zip(steps, values, strict=True))
         if any(b < a for a, b in zip(values, values[1:], strict=False)):
             fail(
@@ -301,9 +248,5 @@ def check_speedup_limit(fn: Callable[..., Any], seed: int = 43) -> None:
                 f"not approach 1 / (1 - beta) = {limit:.6g} (it should be within 0.5 %).",
                 hint="after many steps the velocity is g / (1 - beta) on almost every step",
             )
-        for n, value in zip(steps, values, strict=True):
-            want = momentum_speedup(beta, n)
-            if not _close(value, want, 1e-7):
-                context = f"momentum_speedup(beta={beta!r}, num_steps={n})"
-                _name_mistake(context, value, want, SPEEDUP_MISTAKES, [beta, n])
-                fail(f"{context} returned {value:.10g}, expected {want:.10g}.")
+        for n in steps:
+            _check_speedup_case(fn, beta, n, rtol=1e-7)

@@ -28,31 +28,15 @@ from typing import Any
 
 import numpy as np
 
-from .checks import GradingFailure, Mistake, call, describe, fail
+from autograder.kit.core import GradingFailure, Mistake, call, describe, fail
+from optimlab import registry
 
 Shape = tuple[int, ...]
 
-OPTIMIZERS: tuple[str, ...] = ("sgd", "momentum", "rmsprop", "adam", "adamw", "lion")
+OPTIMIZERS: tuple[str, ...] = registry.KEYS
 
 # How many arrays of the parameters' shape each optimizer keeps between steps.
-STATE_ARRAYS: dict[str, int] = {
-    "sgd": 0,
-    "momentum": 1,
-    "rmsprop": 1,
-    "adam": 2,
-    "adamw": 2,
-    "lion": 1,
-}
-
-# What those arrays are called in the course (and in torch.optim / lion-pytorch).
-STATE_NAMES: dict[str, tuple[str, ...]] = {
-    "sgd": (),
-    "momentum": ("velocity (torch: momentum_buffer)",),
-    "rmsprop": ("cache (torch: square_avg)",),
-    "adam": ("m (torch: exp_avg)", "v (torch: exp_avg_sq)"),
-    "adamw": ("m (torch: exp_avg)", "v (torch: exp_avg_sq)"),
-    "lion": ("m (lion-pytorch: exp_avg)",),
-}
+STATE_ARRAYS: dict[str, int] = {key: len(info.state) for key, info in registry.OPTIMIZERS.items()}
 
 
 def _numbers(param_shapes: Sequence[Shape]) -> int:
@@ -236,7 +220,9 @@ def _as_count(got: Any) -> float | None:
 
 def _explain(optimizer: str, param_shapes: Sequence[Shape], dtype: Any) -> str:
     arrays = STATE_ARRAYS[optimizer]
-    names = ", ".join(STATE_NAMES[optimizer]) or "no arrays"
+    info = registry.get(optimizer)
+    library = "lion-pytorch" if optimizer == "lion" else "torch"
+    names = ", ".join(f"{s} ({library}: {info.torch_state[s]})" for s in info.state) or "no arrays"
     return (
         f"{arrays} state array(s) [{names}] x {_numbers(param_shapes):,} numbers x "
         f"{np.dtype(dtype).itemsize} bytes"
