@@ -32,10 +32,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from autograder.kit.core import call, describe, fail, quiet
 from optimlab.data import MNIST_MEAN, MNIST_STD, load_mnist
 from optimlab.mnist_mlp import batch_indices, make_generator, make_mlp
-
-from autograder.kit.core import GradingFailure, describe, fail, quiet
 
 __all__ = [
     "EVALUATE_MISTAKES",
@@ -324,20 +323,6 @@ STATE_BYTES_MISTAKES = [
 # ---------------------------------------------------------------------------------- helpers
 
 
-def _call(fn: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
-    if not callable(fn):
-        fail(f"`{name}` should be a function, but it is {describe(fn)}.")
-    try:
-        with quiet():
-            return fn(*args, **kwargs)
-    except NotImplementedError:
-        raise
-    except GradingFailure:
-        raise
-    except Exception as error:  # noqa: BLE001 - any error in student code is reported
-        raise GradingFailure(f"`{name}` raised {type(error).__name__}: {error}") from error
-
-
 @functools.lru_cache(maxsize=16)
 def _subset(start: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     images, labels = load_mnist(split="train")
@@ -440,7 +425,7 @@ def _run_train(fn: Callable[..., Any], case: _TrainCase, student: bool, name: st
     results = []
     for _ in range(case.epochs):
         if student:
-            results.append(_call(fn, name, model, optimizer, X, y, case.batch_size, generator))
+            results.append(call(fn, name, model, optimizer, X, y, case.batch_size, generator))
         else:
             with quiet():
                 results.append(fn(model, optimizer, X, y, case.batch_size, generator))
@@ -580,7 +565,7 @@ def check_train_epoch_contract(fn: Callable[..., Any]) -> None:
         spy = _Spy(make_mlp((784, 16, 10), seed=seed), X)
         optimizer = torch.optim.SGD(spy.parameters(), lr=0.05)
         generator = make_generator(seed)
-        out = [_call(fn, name, spy, optimizer, X, y, batch_size, generator) for _ in range(epochs)]
+        out = [call(fn, name, spy, optimizer, X, y, batch_size, generator) for _ in range(epochs)]
         return spy, [_losses_array(o, name, "train_epoch", math.ceil(n / batch_size)) for o in out]
 
     spy, losses = run(global_seed=1, epochs=2)
@@ -674,7 +659,7 @@ def _check_evaluate_case(fn, model, X, y, batch_size, context) -> None:
         model.grad_enabled.clear()
     X_before, y_before = X.clone(), y.clone()
     params_before = _params(model)
-    got = _as_float(_call(fn, "evaluate_accuracy", model, X, y, batch_size), context)
+    got = _as_float(call(fn, "evaluate_accuracy", model, X, y, batch_size), context)
     if not torch.equal(X, X_before) or not torch.equal(y, y_before):
         fail(f"{context} changed X or y.", hint="only read the data")
     if not all(np.array_equal(a, b) for a, b in zip(params_before, _params(model), strict=True)):
@@ -769,7 +754,7 @@ def check_evaluate_edge_cases(fn: Callable[..., Any]) -> None:
         )
         _check_evaluate_case(fn, model, x, target, batch_size, context)
         if expected is not None:
-            got = _as_float(_call(fn, "evaluate_accuracy", model, x, target, batch_size), context)
+            got = _as_float(call(fn, "evaluate_accuracy", model, x, target, batch_size), context)
             if got != expected:
                 fail(f"{context} returned {got}, expected {expected}.")
 
@@ -779,7 +764,7 @@ def check_evaluate_edge_cases(fn: Callable[..., Any]) -> None:
 
 def _check_bytes_case(fn: Callable[..., Any], optimizer: Any, context: str) -> None:
     want = optimizer_state_bytes(optimizer)
-    got = _call(fn, "optimizer_state_bytes", optimizer)
+    got = call(fn, "optimizer_state_bytes", optimizer)
     if isinstance(got, torch.Tensor) and got.dim() == 0 and not got.is_floating_point():
         got = int(got.item())
     if isinstance(got, bool) or not isinstance(got, (int, np.integer)):

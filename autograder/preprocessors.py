@@ -11,7 +11,10 @@
   seal of ``autograder.integrity``, and tells the kernel which modules to snapshot.
 - ``ResilientExecute``: nbgrader's ``Execute``, except that a kernel that dies, or that cannot
   be interrupted after a cell's time limit, costs the remaining cells their points instead of
-  failing the whole submission.
+  failing the whole submission; a function of the student's that was still running when a cell
+  hit its time limit is named in the feedback and is not waited for again (later cells that call
+  it fail at once); and each cell's time limit can come from the reference solution's own time
+  (``AUTOGRADE_CELL_BUDGETS``, written by ``python -m autograder.batch``).
 - ``CheckSeals`` (after execution): a graded test cell that neither raised nor printed its seal
   did not run to its end (something hijacked execution) and gets an error, so it scores 0; the
   guard lines are removed again, and runaway output is cut short.
@@ -20,6 +23,8 @@
 from __future__ import annotations
 
 import ast
+import json
+import math
 import os
 import re
 import secrets
@@ -54,6 +59,55 @@ HIDDEN_PART = re.compile(
     r"^[ \t]*### BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*### END HIDDEN TESTS", re.M | re.S
 )
 KNOWN_MISTAKE = "known mistake"
+# A JSON file {cell key: seconds}: each cell's time limit, from the reference solution's run.
+BUDGETS_ENV = "AUTOGRADE_CELL_BUDGETS"
+DID_NOT_RETURN = "DidNotReturn"
+# Runs in the kernel after a cell was interrupted at its time limit: finds the innermost function
+# (or method) of the notebook's own that was still running, and replaces it by a stand-in that
+# raises at once, so that later cells that call it do not wait for their time limit too.
+# Evaluated as a user expression (IPython runs those without the notebook's input transformers).
+BLAME_CODE = """
+import functools, sys
+exc, tb = getattr(sys, "last_value", None), getattr(sys, "last_traceback", None)
+result = ""
+if isinstance(exc, KeyboardInterrupt) and tb is not None:
+    sys.last_type = sys.last_value = sys.last_traceback = None
+    found = None
+    while tb is not None:
+        frame, tb = tb.tb_frame, tb.tb_next
+        code = frame.f_code
+        if frame.f_globals is not user_ns:
+            continue
+        if getattr(user_ns.get(code.co_name), "__code__", None) is code:
+            found = (user_ns, code.co_name, user_ns[code.co_name], code.co_name)
+            continue
+        owner = frame.f_locals.get("self", frame.f_locals.get("cls"))
+        cls = owner if isinstance(owner, type) else type(owner)
+        for klass in getattr(cls, "__mro__", ())[:-1]:
+            method = klass.__dict__.get(code.co_name)
+            if getattr(method, "__code__", None) is code:
+                found = (klass, code.co_name, method, klass.__name__ + "." + code.co_name)
+                break
+    if found is not None:
+        holder, name, function, label = found
+        DidNotReturn = type("DidNotReturn", (TimeoutError,), {"__module__": "autograder"})
+        message = (
+            label + "() did not return: it was still running when " + where + " reached its "
+            "time limit, so it is not called again (the grader does not wait for it twice). "
+            "Look for a loop that never ends, or work that grows far too fast."
+        )
+
+        @functools.wraps(function)
+        def did_not_return(*args, **kwargs):
+            raise DidNotReturn(message)
+
+        did_not_return.did_not_return = label
+        if isinstance(holder, dict):
+            holder[name] = did_not_return
+        else:
+            setattr(holder, name, did_not_return)
+        result = label
+"""
 IDENTIFIER = re.compile(r"\b[A-Za-z_][A-Za-z0-9_]*\b")
 
 
@@ -292,7 +346,17 @@ class ResilientExecute(Execute):
 
     def preprocess(self, nb: NotebookNode, resources: Any = None, km: Any = None) -> Any:
         self._stopped: str | None = None
+        self._budgets = load_budgets()
         return super().preprocess(nb, resources, km)
+
+    def _get_timeout(self, cell: NotebookNode | None) -> int | None:
+        """The configured limit, or the cell's budget from the reference run when it is lower."""
+        limit = super()._get_timeout(cell)
+        budget = getattr(self, "_budgets", {}).get(cell_key(cell)) if cell is not None else None
+        if budget is None:
+            return limit
+        budget = max(1, math.ceil(budget))
+        return budget if limit is None else min(limit, budget)
 
     def preprocess_cell(self, cell: NotebookNode, resources: Any, index: int) -> Any:
         if cell.cell_type != "code":
@@ -326,7 +390,9 @@ class ResilientExecute(Execute):
         if is_graded_test(cell) and self.diagnose:
             self._diagnose(cell, index)
         if any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
-            if not self._responds():
+            if self._responds():
+                self._blame(cell, index)
+            else:
                 self._stopped = f"cell {index} could not be stopped after its time limit"
                 cell.outputs.append(
                     _error(
@@ -340,6 +406,35 @@ class ResilientExecute(Execute):
                 except Exception:  # noqa: BLE001 - a kernel that is already gone is fine
                     self.log.warning("Could not shut down the unresponsive kernel")
         return result
+
+    def _blame(self, cell: NotebookNode, index: int) -> None:
+        """Name the notebook's function that was still running when the cell was stopped, and
+        make later calls to it fail at once (see BLAME_CODE)."""
+        grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        where = f"cell {index}" + (f" ({grade_id})" if grade_id else "")
+        expression = (
+            f"(lambda scope: __import__('builtins').exec({BLAME_CODE!r}, scope) or "
+            f"scope['result'])({{'user_ns': globals(), 'where': {where!r}}})"
+        )
+        try:
+            msg_id = self.kc.execute(
+                "", silent=True, store_history=False, user_expressions={"blame": expression}
+            )
+            reply = self._wait_for(msg_id, self.probe_timeout)
+            found = reply["content"]["user_expressions"]["blame"]
+            label = ast.literal_eval(found["data"]["text/plain"]) if found["status"] == "ok" else ""
+        except Exception:  # noqa: BLE001 - without a name the timeout message still stands
+            self.log.warning("Could not ask the kernel which function did not return")
+            return
+        limit = self._get_timeout(cell)
+        if label:
+            cell.outputs.append(
+                _error(
+                    DID_NOT_RETURN,
+                    f"{label}() did not return within this cell's time limit ({limit} s) and "
+                    "was stopped. Later cells that call it fail at once instead of waiting.",
+                )
+            )
 
     def _diagnose(self, cell: NotebookNode, index: int) -> None:
         """A test cell whose visible part failed never reached its hidden part, which is what
@@ -409,6 +504,24 @@ class ResilientExecute(Execute):
             return self._wait_for(self.kc.kernel_info(), self.probe_timeout) is not None
         except Exception:  # noqa: BLE001 - a kernel we cannot talk to does not respond
             return False
+
+
+def cell_key(cell: NotebookNode) -> str:
+    """How a cell is found in a budgets file: its nbgrader id, else its notebook cell id."""
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"grade:{grade_id}" if grade_id else f"id:{cell.get('id', '')}"
+
+
+def load_budgets() -> dict[str, float]:
+    """The per-cell time limits named by ``AUTOGRADE_CELL_BUDGETS`` (none when it is unset)."""
+    path = os.environ.get(BUDGETS_ENV, "").strip()
+    if not path:
+        return {}
+    try:
+        with open(path, encoding="utf-8") as file:
+            return {str(k): float(v) for k, v in json.load(file).items()}
+    except (OSError, ValueError, AttributeError):
+        return {}
 
 
 class CheckSeals(NbGraderPreprocessor):

@@ -28,10 +28,9 @@ from typing import Any
 import numpy as np
 import torch
 
+from autograder.kit.core import call, describe, fail, max_relative_error, quiet
 from optimlab.landscapes import Landscape, quadratic, rosenbrock, saddle
 from optimlab.showdown import optimizer_factory
-
-from autograder.kit.core import call, describe, fail, max_relative_error, quiet
 
 OptimizerFactory = Callable[[list[torch.Tensor]], torch.optim.Optimizer]
 TRAJECTORY_RTOL = 1e-9

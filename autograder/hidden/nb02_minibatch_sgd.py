@@ -24,12 +24,22 @@ known mistake, its name and the fix: every failure says so. Nothing here prints 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
-from autograder.kit.core import Mistake, call, describe, fail, quiet
+from autograder.kit.core import (
+    Mistake,
+    call,
+    check_inputs_unchanged,
+    close,
+    describe,
+    fail,
+    fail_if_known_mistake,
+    quiet,
+    substituted,
+)
 
 # --- references ----------------------------------------------------------------------------------
 
@@ -81,24 +91,14 @@ REFERENCES: Mapping[str, Callable[..., Any]] = {
 }
 
 
-@contextlib.contextmanager
 def references_inside(
     fn: Callable[..., Any], references: Mapping[str, Callable[..., Any]] = REFERENCES
-) -> Iterator[None]:
+) -> contextlib.AbstractContextManager[None]:
     """While the block runs, ``fn`` sees the reference of every name in ``references`` that its
-    global namespace defines (a notebook's namespace holds the student's versions). This grades
-    one exercise on its own: a mistake in an earlier exercise is not charged again. The student's
-    versions are put back afterwards, even when ``fn`` raises."""
-    namespace = getattr(fn, "__globals__", None)
-    if not isinstance(namespace, dict):
-        yield
-        return
-    saved = {name: namespace[name] for name in references if name in namespace}
-    namespace.update({name: references[name] for name in saved})
-    try:
-        yield
-    finally:
-        namespace.update(saved)
+    global namespace defines, so one exercise is graded on its own: a mistake in an earlier one
+    is not charged again."""
+    namespace = getattr(fn, "__globals__", {})
+    return substituted(fn, **{name: ref for name, ref in references.items() if name in namespace})
 
 
 # --- shared helpers ------------------------------------------------------------------------------
@@ -134,16 +134,8 @@ def _scale(*values: Any) -> float:
 
 
 def _close(got: np.ndarray, want: np.ndarray, rtol: float, scale: float = 0.0) -> bool:
-    """Same shape, finite where expected, and within rtol of the larger of |want| and ``scale``."""
-    if got.shape != want.shape:
-        return False
-    if not np.array_equal(np.isfinite(got), np.isfinite(want)):
-        return False
-    finite = np.isfinite(want)
-    if not finite.any():
-        return True
-    error = float(np.max(np.abs(got[finite].astype(np.float64) - want[finite])))
-    return error <= rtol * max(_scale(want[finite]), scale, 1e-300)
+    """The kit's closeness, within rtol of the larger of |want| and ``scale``."""
+    return close(got, want, rtol, atol=rtol * scale)
 
 
 # --- Exercise 1: minibatch indices ---------------------------------------------------------------
@@ -556,27 +548,17 @@ def _gradient_case(
     ok_b = _close(grad_b.astype(np.float64), want_b, rtol, scale)
     if ok_w and ok_b:
         return
-    for mistake in GRADIENT_MISTAKES:
-        try:
-            with quiet():
-                guess_w, guess_b = mistake.compute(
-                    w.astype(np.float64), float(b), X.astype(np.float64), y.astype(np.float64)
-                )
-            guess_w = np.asarray(guess_w, dtype=np.float64)
-            guess_b = np.asarray(guess_b, dtype=np.float64)
-        except Exception:  # noqa: BLE001, S112 - a mistake model that cannot run does not match
-            continue
-        if guess_w.shape != want_w.shape or (
-            _close(guess_w, want_w, rtol, scale) and _close(guess_b, want_b, rtol, scale)
-        ):
-            continue
-        if _close(grad_w.astype(np.float64), guess_w, rtol, scale) and _close(
-            grad_b.astype(np.float64), guess_b, rtol, scale
-        ):
-            fail(
-                f"{context}: your result matches a known mistake, {mistake.name}.",
-                hint=mistake.advice,
-            )
+
+    def same(a: Any, b: Any) -> bool:
+        return _close(np.ravel(a[0]), np.ravel(b[0]), rtol, scale) and _close(
+            np.asarray(a[1], float), np.asarray(b[1], float), rtol, scale
+        )
+
+    want, got = (want_w, want_b), (grad_w.astype(np.float64), grad_b.astype(np.float64))
+    float_args = (w.astype(np.float64), float(b), X.astype(np.float64), y.astype(np.float64))
+    fail_if_known_mistake(
+        context, GRADIENT_MISTAKES, float_args, lambda g: not same(g, want) and same(got, g)
+    )
     if not np.all(np.isfinite(grad_w)) or not np.all(np.isfinite(grad_b)):
         fail(
             f"{context}: the gradient contains NaN or inf: grad_w={describe(grad_w)}, "
@@ -646,26 +628,15 @@ def check_gradient_inputs_unchanged(fn: Callable[..., Any], seed: int = 81) -> N
     """linear_gradient leaves w, X and y as they were, and works on read-only arrays."""
     rng = _rng(seed)
     w, b, X, y = _problem(rng, 7, 3)
-    originals = {"w": w.copy(), "X": X.copy(), "y": y.copy()}
-    call(fn, "linear_gradient", w, b, X, y)
-    for name, value in (("w", w), ("X", X), ("y", y)):
-        if not np.array_equal(value, originals[name]):
-            fail(
-                f"linear_gradient changed its input `{name}` in place.",
-                hint="build new arrays (r = X @ w + b - y) instead of `y -= ...` or "
-                "`X[...] = ...`; the caller still needs the data",
-            )
-    for value in (w, X, y):
-        value.flags.writeable = False
-    try:
-        _gradient_case(fn, w, b, X, y, "read-only input arrays")
-    except AssertionError as error:
-        if "read-only" in str(error) or "writeable" in str(error):
-            fail(
-                "linear_gradient tried to write into one of its input arrays.",
-                hint="compute new arrays instead of updating w, X or y in place",
-            )
-        raise
+    check_inputs_unchanged(
+        lambda args: call(fn, "linear_gradient", *args),
+        [w, b, X, y],
+        ["w", "b", "X", "y"],
+        "linear_gradient",
+        hint="build new arrays (r = X @ w + b - y) instead of `y -= ...` or `X[...] = ...`; "
+        "the caller still needs the data",
+    )
+    _gradient_case(fn, w, b, X, y, "inputs it must leave unchanged")
 
 
 # --- Exercise 3: one epoch -----------------------------------------------------------------------
@@ -854,20 +825,19 @@ def _epoch_case(
     scales = [_scale(w, want[0]) + 1e-12, _scale(b, want[1]) + 1e-12, _scale(want[2]) + 1e-12]
     if all(_close(g, t, rtol, s) for g, t, s in zip(got, want, scales, strict=True)):
         return
-    for mistake in EPOCH_MISTAKES:
-        try:
-            with quiet():
-                guess = mistake.compute(w, b, X, y, lr, batch_size, _rng(seed))
-            guess = [np.asarray(x, dtype=np.float64) for x in guess]
-        except Exception:  # noqa: BLE001, S112 - a mistake model that cannot run does not match
-            continue
-        if all(_close(a, t, rtol, s) for a, t, s in zip(guess, want, scales, strict=True)):
-            continue  # indistinguishable from the right answer on this input
-        if all(_close(g, a, rtol, s) for g, a, s in zip(got, guess, scales, strict=True)):
-            fail(
-                f"{context}: your result matches a known mistake, {mistake.name}.",
-                hint=mistake.advice,
-            )
+
+    def same(a: Sequence[Any], b: Sequence[Any]) -> bool:
+        return all(
+            _close(np.asarray(x, float), np.asarray(t, float), rtol, s)
+            for x, t, s in zip(a, b, scales, strict=True)
+        )
+
+    fail_if_known_mistake(
+        context,
+        EPOCH_MISTAKES,
+        (w, b, X, y, lr, batch_size, _rng(seed)),
+        lambda guess: not same(guess, want) and same(got, guess),
+    )
     names = ["new_w", "new_b", "batch_losses"]
     hints = [
         "after each batch: w = w - lr * grad_w, with the gradient on that batch at the current w",
@@ -972,24 +942,17 @@ def check_epoch_inputs_unchanged(fn: Callable[..., Any], seed: int = 121) -> Non
     """train_epoch leaves w, X and y as they were, and works on read-only arrays."""
     rng = _rng(seed)
     w, b, X, y = _regression(rng, 20, 3)
-    originals = {"w": w.copy(), "X": X.copy(), "y": y.copy()}
-    with _global_random_state_kept(), references_inside(fn):
-        call(fn, "train_epoch", w, b, X, y, 0.1, 6, _rng(seed))
-    for name, value in (("w", w), ("X", X), ("y", y)):
-        if not np.array_equal(value, originals[name]):
-            fail(
-                f"train_epoch changed its input `{name}` in place.",
-                hint="write w = w - lr * grad_w (a new array), not w -= lr * grad_w: the caller "
-                "keeps the starting parameters and the data",
-            )
-    for value in (w, X, y):
-        value.flags.writeable = False
-    try:
-        _epoch_case(fn, w, b, X, y, 0.1, 6, seed, "read-only input arrays")
-    except AssertionError as error:
-        if "read-only" in str(error) or "writeable" in str(error):
-            fail(
-                "train_epoch tried to write into one of its input arrays.",
-                hint="write w = w - lr * grad_w (a new array), not w -= lr * grad_w",
-            )
-        raise
+
+    def run(args: Sequence[Any]) -> Any:
+        with _global_random_state_kept(), references_inside(fn):
+            return call(fn, "train_epoch", *args, 0.1, 6, _rng(seed))
+
+    check_inputs_unchanged(
+        run,
+        [w, b, X, y],
+        ["w", "b", "X", "y"],
+        "train_epoch",
+        hint="write w = w - lr * grad_w (a new array), not w -= lr * grad_w: the caller keeps "
+        "the starting parameters and the data",
+    )
+    _epoch_case(fn, w, b, X, y, 0.1, 6, seed, "inputs it must leave unchanged")

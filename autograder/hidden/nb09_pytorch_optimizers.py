@@ -35,7 +35,7 @@ import numpy as np
 import torch
 
 from autograder import references as ref
-from autograder.kit.core import GradingFailure, Mistake, describe, fail, quiet
+from autograder.kit.core import GradingFailure, Mistake, describe, fail, quiet, run_student
 from autograder.kit.rule_mistakes import MISTAKES
 from autograder.kit.torch_twins import DEFAULT_HPARAMS, make_gradients
 from optimlab import registry
@@ -371,32 +371,17 @@ def _fmt(hyper: dict[str, float]) -> str:
     return ", ".join(f"{k}={v:g}" for k, v in hyper.items())
 
 
-def _student_error(name: str, what: str, error: Exception) -> GradingFailure:
-    return GradingFailure(f"{name}: {what} raised {type(error).__name__}: {error}")
+# Errors PyTorch code often raises, and what they usually mean here.
+TORCH_HINTS = {
+    "requires grad": "step() must run under @torch.no_grad() (keep the decorator), and update "
+    "parameters with in-place operations on p itself",
+    "NoneType": "skip parameters whose p.grad is None (they got no gradient this step)",
+}
 
 
 def _call(name: str, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call student code quietly; NotImplementedError passes through, other errors are explained."""
-    try:
-        with quiet():
-            return fn(*args, **kwargs)
-    except NotImplementedError:
-        raise
-    except GradingFailure:
-        raise
-    except Exception as error:  # noqa: BLE001 - any error in student code is reported
-        hint = ""
-        text = str(error)
-        if "leaf Variable that requires grad" in text or "requires grad" in text:
-            hint = (
-                "\nHint: step() must run under @torch.no_grad() (keep the decorator), and update "
-                "parameters with in-place operations on p itself"
-            )
-        elif "NoneType" in text:
-            hint = "\nHint: skip parameters whose p.grad is None (they got no gradient this step)"
-        raise GradingFailure(
-            f"{name}: {what} raised {type(error).__name__}: {error}{hint}"
-        ) from error
+    return run_student(fn, name, args, kwargs, what=what, hints=TORCH_HINTS)
 
 
 def _construct(cls: Any, name: str, params: Any, hyper: dict[str, float]) -> Any:

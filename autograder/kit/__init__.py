@@ -1,1 +1,1 @@
-"""The shared checking kit: what every notebook's hidden checks are built from (runs in the kernel)."""
+"""The shared checking kit: what every notebook's hidden checks are built from (kernel side)."""

@@ -18,6 +18,7 @@ that as 0), and it never trusts the student's code to leave its inputs or NumPy 
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import math
 import warnings
@@ -76,27 +77,57 @@ def quiet() -> Iterator[io.StringIO]:
 
 
 def copy_args(args: Sequence[Any]) -> list[Any]:
-    return [np.array(a, copy=True) if isinstance(a, np.ndarray) else a for a in args]
+    """Fresh copies of the arrays and random generators in ``args`` (other values as they are)."""
+    return [
+        np.array(a, copy=True)
+        if isinstance(a, np.ndarray)
+        else copy.deepcopy(a)
+        if isinstance(a, np.random.Generator)
+        else a
+        for a in args
+    ]
 
 
 def call(fn: Callable[..., Any], name: str, *args: Any, **kwargs: Any) -> Any:
     """Call the student's function quietly; turn its exceptions into a clear failure."""
+    return run_student(fn, name, args, kwargs)
+
+
+def run_student(
+    fn: Callable[..., Any],
+    name: str,
+    args: Sequence[Any] = (),
+    kwargs: Mapping[str, Any] | None = None,
+    *,
+    what: str = "",
+    hints: Mapping[str, str] | None = None,
+) -> Any:
+    """Run student code quietly. NotImplementedError (an unfinished stub) and a GradingFailure
+    from nested checks pass through; any other error becomes a failure that says what was
+    called (``what``, or the arguments' types) and, when its text contains a key of ``hints``,
+    that hint."""
     if not callable(fn):
         fail(f"`{name}` should be a function, but it is {describe(fn)}.")
+    kwargs = kwargs or {}
     try:
         with quiet():
             return fn(*args, **kwargs)
-    except NotImplementedError:
+    except (NotImplementedError, GradingFailure):
         raise
     except Exception as error:  # noqa: BLE001 - any error in student code is reported, not raised
-        shapes = ", ".join(
-            f"{a.dtype}{list(a.shape)}" if isinstance(a, np.ndarray) else describe(a) for a in args
-        )
-        raise GradingFailure(
-            f"`{name}` raised {type(error).__name__}: {error}\n"
-            f"(called with {shapes}{', ' if kwargs else ''}"
-            f"{', '.join(f'{k}={v!r}' for k, v in kwargs.items())})"
-        ) from error
+        hint = next((h for key, h in (hints or {}).items() if key in str(error)), "")
+        if what:
+            message = f"{name}: {what} raised {type(error).__name__}: {error}"
+        else:
+            shapes = ", ".join(
+                f"{a.dtype}{list(a.shape)}" if isinstance(a, np.ndarray) else describe(a)
+                for a in args
+            )
+            keywords = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+            message = (
+                f"`{name}` raised {type(error).__name__}: {error}\n(called with {shapes}{keywords})"
+            )
+        raise GradingFailure(message + (f"\nHint: {hint}" if hint else "")) from error
 
 
 def as_outputs(result: Any, names: Sequence[str], fn_name: str) -> list[np.ndarray]:
@@ -335,6 +366,7 @@ def check_inputs_unchanged(
     args: Sequence[Any],
     labels: Sequence[str],
     name: str,
+    hint: str = "",
 ) -> Any:
     """``run(args)`` must leave every array in ``args`` as it was and work when they are read-only.
 
@@ -347,7 +379,8 @@ def check_inputs_unchanged(
         if isinstance(before, np.ndarray) and not _array_equal(before, after):
             fail(
                 f"`{name}` changed its input `{label}` in place.",
-                hint=f"compute a new array (for example `new = {label} - ...`) instead of "
+                hint=hint
+                or f"compute a new array (for example `new = {label} - ...`) instead of "
                 f"`{label} -= ...`, `{label}[...] = ...` or `{label} *= ...`; callers keep "
                 "using the arrays they pass in",
             )
@@ -361,6 +394,6 @@ def check_inputs_unchanged(
         if "read-only" in str(error) or "writeable" in str(error):
             fail(
                 f"`{name}` tried to write into one of its input arrays.",
-                hint="return new arrays instead of updating the inputs in place",
+                hint=hint or "return new arrays instead of updating the inputs in place",
             )
         raise
