@@ -10,6 +10,8 @@ from lion_pytorch import Lion as LibraryLion
 
 from autograder.hidden import nb09_pytorch_optimizers as to
 from autograder.kit.core import GradingFailure
+from tests import torch_reference_optimizers as ref_cls
+from tests.torch_reference_optimizers import REFERENCE_CLASSES
 
 CHECKS = [to.check_trajectory, to.check_float32, to.check_contract]
 
@@ -17,7 +19,7 @@ CHECKS = [to.check_trajectory, to.check_float32, to.check_contract]
 @pytest.mark.parametrize("check", CHECKS, ids=lambda c: c.__name__)
 @pytest.mark.parametrize("name", sorted(to.SPECS))
 def test_reference_classes_pass_every_check(name: str, check) -> None:
-    check(to.REFERENCE_CLASSES[name], name)
+    check(REFERENCE_CLASSES[name], name)
 
 
 def test_specs_match_the_numpy_references_defaults() -> None:
@@ -30,7 +32,7 @@ def test_specs_match_the_numpy_references_defaults() -> None:
             default = signature.parameters[key].default
             if default is not inspect.Parameter.empty:
                 assert default == value, (spec.name, key)
-        cls_signature = inspect.signature(to.REFERENCE_CLASSES[spec.name].__init__)
+        cls_signature = inspect.signature(REFERENCE_CLASSES[spec.name].__init__)
         assert list(cls_signature.parameters)[2:] == list(spec.defaults)
         assert {k: cls_signature.parameters[k].default for k in spec.defaults} == spec.defaults
 
@@ -126,7 +128,7 @@ def _rmsprop_sqrt_in_place(self, p, grad, state, group):
 
 
 def _rmsprop_torch_alpha(self, p, grad, state, group):
-    to.RMSprop._update(self, p, grad, state, dict(group, beta=0.99))
+    ref_cls.RMSprop._update(self, p, grad, state, dict(group, beta=0.99))
 
 
 def _adam_parts(state, p):
@@ -168,21 +170,21 @@ def _adam_denominator_in_place(self, p, grad, state, group):
 def _adam_t_never_increased(self, p, grad, state, group):
     m, v = _adam_parts(state, p)
     state["t"] = 1
-    to.Adam._update(self, p, grad, {"t": 0, "m": m, "v": v}, group)
+    ref_cls.Adam._update(self, p, grad, {"t": 0, "m": m, "v": v}, group)
 
 
-class _SharedCounterAdam(to.Adam):
+class _SharedCounterAdam(ref_cls.Adam):
     """One counter on self, increased for every parameter."""
 
     def _update(self, p, grad, state, group):
         self.t = getattr(self, "t", 0) + 1
         m, v = _adam_parts(state, p)
         temp = {"t": self.t - 1, "m": m, "v": v}
-        to.Adam._update(self, p, grad, temp, group)
+        ref_cls.Adam._update(self, p, grad, temp, group)
         state["t"] = temp["t"]
 
 
-class _CounterOnSelfAdam(to.Adam):
+class _CounterOnSelfAdam(ref_cls.Adam):
     """One counter on self, increased once per step(): right until state_dict/None grads."""
 
     def step(self, closure=None):
@@ -192,17 +194,17 @@ class _CounterOnSelfAdam(to.Adam):
     def _update(self, p, grad, state, group):
         m, v = _adam_parts(state, p)
         temp = {"t": self.t - 1, "m": m, "v": v}
-        to.Adam._update(self, p, grad, temp, group)
+        ref_cls.Adam._update(self, p, grad, temp, group)
         state["t"] = self.t
 
 
 def _adamw_decay_after(self, p, grad, state, group):
-    to.Adam._update(self, p, grad, state, group)
+    ref_cls.Adam._update(self, p, grad, state, group)
     p.mul_(1 - group["lr"] * group["weight_decay"])
 
 
 def _adamw_l2(self, p, grad, state, group):
-    to.Adam._update(self, p, grad + group["weight_decay"] * p, state, group)
+    ref_cls.Adam._update(self, p, grad + group["weight_decay"] * p, state, group)
 
 
 def _lion_momentum_overwritten(sign_in_place):
@@ -228,19 +230,35 @@ def _lion_momentum_first(self, p, grad, state, group):
 
 
 NAMED_MISTAKES = [
-    ("Momentum", _variant(to.Momentum, _ema_momentum), "the EMA form of momentum"),
-    ("RMSprop", _variant(to.RMSprop, _rmsprop_sqrt_in_place), "denominator built in place"),
-    ("RMSprop", _variant(to.RMSprop, _rmsprop_torch_alpha), "alpha = 0.99"),
-    ("Adam", _variant(to.Adam, _adam_no_bias_correction), "Adam without bias correction"),
-    ("Adam", _variant(to.Adam, _adam_m_hat_in_place), "m overwritten by m_hat"),
-    ("Adam", _variant(to.Adam, _adam_denominator_in_place), "denominator built in place on v"),
-    ("Adam", _variant(to.Adam, _adam_t_never_increased), "never increased"),
+    ("Momentum", _variant(ref_cls.Momentum, _ema_momentum), "the EMA form of momentum"),
+    ("RMSprop", _variant(ref_cls.RMSprop, _rmsprop_sqrt_in_place), "denominator built in place"),
+    ("RMSprop", _variant(ref_cls.RMSprop, _rmsprop_torch_alpha), "alpha = 0.99"),
+    ("Adam", _variant(ref_cls.Adam, _adam_no_bias_correction), "Adam without bias correction"),
+    ("Adam", _variant(ref_cls.Adam, _adam_m_hat_in_place), "m overwritten by m_hat"),
+    (
+        "Adam",
+        _variant(ref_cls.Adam, _adam_denominator_in_place),
+        "denominator built in place on v",
+    ),
+    ("Adam", _variant(ref_cls.Adam, _adam_t_never_increased), "never increased"),
     ("Adam", _SharedCounterAdam, "one step counter shared by all parameters"),
-    ("AdamW", _variant(to.AdamW, _adamw_decay_after), "decay applied to the updated parameter"),
-    ("AdamW", _variant(to.AdamW, _adamw_l2), "Adam + L2"),
-    ("Lion", _variant(to.Lion, _lion_momentum_overwritten(False)), "overwritten by the interp"),
-    ("Lion", _variant(to.Lion, _lion_momentum_overwritten(True)), "overwritten by the sign"),
-    ("Lion", _variant(to.Lion, _lion_momentum_first), "momentum updated before taking the sign"),
+    (
+        "AdamW",
+        _variant(ref_cls.AdamW, _adamw_decay_after),
+        "decay applied to the updated parameter",
+    ),
+    ("AdamW", _variant(ref_cls.AdamW, _adamw_l2), "Adam + L2"),
+    (
+        "Lion",
+        _variant(ref_cls.Lion, _lion_momentum_overwritten(False)),
+        "overwritten by the interp",
+    ),
+    ("Lion", _variant(ref_cls.Lion, _lion_momentum_overwritten(True)), "overwritten by the sign"),
+    (
+        "Lion",
+        _variant(ref_cls.Lion, _lion_momentum_first),
+        "momentum updated before taking the sign",
+    ),
 ]
 
 
@@ -256,10 +274,10 @@ def test_known_mistakes_are_named(name: str, cls: type, expected: str) -> None:
 
 def test_a_hard_coded_hyperparameter_is_named() -> None:
     def fixed_beta(self, p, grad, state, group):
-        to.Momentum._update(self, p, grad, state, dict(group, beta=0.9))
+        ref_cls.Momentum._update(self, p, grad, state, dict(group, beta=0.9))
 
     with pytest.raises(GradingFailure, match="the group's beta ignored"):
-        to.check_trajectory(_variant(to.Momentum, fixed_beta), "Momentum")
+        to.check_trajectory(_variant(ref_cls.Momentum, fixed_beta), "Momentum")
 
 
 def test_rebinding_instead_of_updating_in_place_is_explained() -> None:
@@ -270,27 +288,27 @@ def test_rebinding_instead_of_updating_in_place_is_explained() -> None:
         p = p - group["lr"] * state["velocity"]  # noqa: F841 - the mistake under test
 
     with pytest.raises(GradingFailure, match="never changed") as failure:
-        to.check_trajectory(_variant(to.Momentum, rebinding), "Momentum")
+        to.check_trajectory(_variant(ref_cls.Momentum, rebinding), "Momentum")
     assert "in place" in str(failure.value)
 
 
 def test_a_new_tensor_for_the_parameter_is_caught() -> None:
     def new_memory(self, p, grad, state, group):
-        to.Momentum._update(self, p, grad, state, group)
+        ref_cls.Momentum._update(self, p, grad, state, group)
         p.data = p.data.clone()
 
     with pytest.raises(GradingFailure, match="new memory"):
-        to.check_trajectory(_variant(to.Momentum, new_memory), "Momentum")
+        to.check_trajectory(_variant(ref_cls.Momentum, new_memory), "Momentum")
 
 
 def test_state_with_the_wrong_dtype_is_explained() -> None:
     def float32_state(self, p, grad, state, group):
         if not state:
             state["velocity"] = torch.zeros(p.shape)  # float32 on the CPU, whatever p is
-        to.Momentum._update(self, p, grad, state, group)
+        ref_cls.Momentum._update(self, p, grad, state, group)
 
     with pytest.raises(GradingFailure, match="zeros_like"):
-        to.check_trajectory(_variant(to.Momentum, float32_state), "Momentum")
+        to.check_trajectory(_variant(ref_cls.Momentum, float32_state), "Momentum")
 
 
 def test_state_under_other_names_is_explained() -> None:
@@ -301,7 +319,7 @@ def test_state_under_other_names_is_explained() -> None:
         p.add_(state["momentum_buffer"], alpha=-group["lr"])
 
     with pytest.raises(GradingFailure, match="'momentum_buffer'.*expected a 'velocity'"):
-        to.check_contract(_variant(to.Momentum, torch_names), "Momentum")
+        to.check_contract(_variant(ref_cls.Momentum, torch_names), "Momentum")
 
 
 def test_a_counter_on_self_fails_the_contract_only() -> None:
@@ -312,14 +330,14 @@ def test_a_counter_on_self_fails_the_contract_only() -> None:
 
 def test_lr_from_defaults_instead_of_the_group_is_explained() -> None:
     def defaults_lr(self, p, grad, state, group):
-        to.Momentum._update(self, p, grad, state, dict(group, lr=self.defaults["lr"]))
+        ref_cls.Momentum._update(self, p, grad, state, dict(group, lr=self.defaults["lr"]))
 
     with pytest.raises(GradingFailure, match="other group's hyperparameters"):
-        to.check_contract(_variant(to.Momentum, defaults_lr), "Momentum")
+        to.check_contract(_variant(ref_cls.Momentum, defaults_lr), "Momentum")
 
 
 def test_a_missing_no_grad_is_explained() -> None:
-    class NoDecorator(to.Momentum):
+    class NoDecorator(ref_cls.Momentum):
         def step(self, closure=None):  # the @torch.no_grad() decorator left out
             for group in self.param_groups:
                 for p in group["params"]:
@@ -331,7 +349,7 @@ def test_a_missing_no_grad_is_explained() -> None:
 
 
 def test_not_skipping_missing_gradients_is_explained() -> None:
-    class NoSkip(to.Momentum):
+    class NoSkip(ref_cls.Momentum):
         @torch.no_grad()
         def step(self, closure=None):
             for group in self.param_groups:
@@ -343,7 +361,7 @@ def test_not_skipping_missing_gradients_is_explained() -> None:
 
 
 def test_a_closure_that_is_not_returned_is_caught() -> None:
-    class NoReturn(to.Momentum):
+    class NoReturn(ref_cls.Momentum):
         @torch.no_grad()
         def step(self, closure=None):
             if closure is not None:
@@ -372,7 +390,7 @@ def test_a_crashing_step_is_reported_with_the_error() -> None:
         raise KeyError("velocity")
 
     with pytest.raises(GradingFailure, match="raised KeyError"):
-        to.check_trajectory(_variant(to.Momentum, crash), "Momentum")
+        to.check_trajectory(_variant(ref_cls.Momentum, crash), "Momentum")
 
 
 def test_the_stub_error_passes_through() -> None:
@@ -381,7 +399,7 @@ def test_the_stub_error_passes_through() -> None:
 
     for check in CHECKS:
         with pytest.raises(NotImplementedError):
-            check(_variant(to.Momentum, stub), "Momentum")
+            check(_variant(ref_cls.Momentum, stub), "Momentum")
 
 
 def test_checks_write_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) -> None:
@@ -391,10 +409,10 @@ def test_checks_write_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) -> No
 
         print("debug", file=sys.stderr)
         warnings.warn("student warning", stacklevel=1)
-        to.Momentum._update(self, p, grad, state, group)
+        ref_cls.Momentum._update(self, p, grad, state, group)
 
     for check in CHECKS:
-        check(_variant(to.Momentum, noisy), "Momentum")
+        check(_variant(ref_cls.Momentum, noisy), "Momentum")
     assert capfd.readouterr().err == ""
 
 
@@ -402,10 +420,10 @@ def test_float32_checks_dtype() -> None:
     def upcast(self, p, grad, state, group):
         if not state:
             state["velocity"] = torch.zeros_like(p, dtype=torch.float64)
-        to.Momentum._update(self, p, grad, state, group)
+        ref_cls.Momentum._update(self, p, grad, state, group)
 
     with pytest.raises(GradingFailure, match="float64"):
-        to.check_float32(_variant(to.Momentum, upcast), "Momentum")
+        to.check_float32(_variant(ref_cls.Momentum, upcast), "Momentum")
 
 
 def test_gradients_reach_the_interesting_regimes() -> None:
