@@ -15,6 +15,11 @@ if ! .venv/bin/python -c "import torch" 2>/dev/null; then
     || echo "Could not reach the CPU wheel index; installing the default PyTorch wheel instead."
 fi
 .venv/bin/python -m pip install --quiet -e .
+# A student's JupyterLab: nbgrader's Assignments and Validate stay, its instructor tools
+# (Create Assignment, Formgrader, Course List: menu items and server extensions) are switched off
+# by the students' configuration the hub uses too (deploy/jupyter/student/), without changing the
+# environment: instructors who run `jupyter lab` or `nbgrader formgrader` themselves keep them.
+export JUPYTER_CONFIG_PATH="$PWD/deploy/jupyter/student${JUPYTER_CONFIG_PATH:+:$JUPYTER_CONFIG_PATH}"
 extra=()
 if [ "$(id -u)" = 0 ]; then extra+=(--allow-root); fi  # containers often run as root
 exec .venv/bin/jupyter lab --ServerApp.root_dir="$PWD" \
