@@ -228,9 +228,24 @@ TORCH_HINTS = {
 }
 
 
+# The library optimizers the students' classes are compared with: their update may not be
+# borrowed (the base class torch.optim.Optimizer, in optimizer.py, is what students build on).
+LIBRARIES = ("torch.optim", "lion_pytorch")
+BASE_CLASS_FILES = ("torch/optim/optimizer.py",)
+
+
 def _call(name: str, what: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """Call student code quietly; NotImplementedError passes through, other errors are explained."""
-    return run_student(fn, name, args, kwargs, what=what, hints=TORCH_HINTS)
+    return run_student(
+        fn,
+        name,
+        args,
+        kwargs,
+        what=what,
+        hints=TORCH_HINTS,
+        libraries=LIBRARIES,
+        allowed_library_files=BASE_CLASS_FILES,
+    )
 
 
 def _construct(cls: Any, name: str, params: Any, hyper: dict[str, float]) -> Any:

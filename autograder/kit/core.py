@@ -28,9 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from optimlab.checks import substituted
-
-__all__ = ["substituted"]  # re-exported: the kit's one substitution helper
+from autograder.kit import borrowing
+from optimlab.checks import substituted as student_substituted
 
 # numpy functions captured at import time, before any student code could replace them.
 _array_equal = np.array_equal
@@ -101,20 +100,34 @@ def run_student(
     *,
     what: str = "",
     hints: Mapping[str, str] | None = None,
+    libraries: Sequence[str] = (),
+    allowed_library_files: Sequence[str] = (),
 ) -> Any:
-    """Run student code quietly. NotImplementedError (an unfinished stub) and a GradingFailure
-    from nested checks pass through; any other error becomes a failure that says what was
-    called (``what``, or the arguments' types) and, when its text contains a key of ``hints``,
-    that hint."""
+    """Run student code quietly, watched for borrowing (``autograder.kit.borrowing``).
+
+    NotImplementedError (an unfinished stub) and a GradingFailure from nested checks pass
+    through; code that called the course's references (or one of ``libraries``) fails as an
+    empty answer would, saying why; any other error becomes a failure that says what was called
+    (``what``, or the arguments' types) and, when its text contains a key of ``hints``, that hint.
+    """
     if not callable(fn):
         fail(f"`{name}` should be a function, but it is {describe(fn)}.")
     kwargs = kwargs or {}
+    handed_over = [*args, *kwargs.values()]
     try:
-        with quiet():
-            return fn(*args, **kwargs)
+        with (
+            quiet(),
+            borrowing.watching(name, fn, handed_over, libraries, allowed_library_files) as found,
+        ):
+            try:
+                result = fn(*args, **kwargs)
+            finally:
+                borrowed = list(found)
     except (NotImplementedError, GradingFailure):
         raise
     except Exception as error:  # noqa: BLE001 - any error in student code is reported, not raised
+        if borrowed:
+            raise GradingFailure(borrowing.borrowing_message(name, borrowed)) from None
         hint = next((h for key, h in (hints or {}).items() if key in str(error)), "")
         if what:
             message = f"{name}: {what} raised {type(error).__name__}: {error}"
@@ -128,6 +141,17 @@ def run_student(
                 f"`{name}` raised {type(error).__name__}: {error}\n(called with {shapes}{keywords})"
             )
         raise GradingFailure(message + (f"\nHint: {hint}" if hint else "")) from error
+    if borrowed:
+        raise GradingFailure(borrowing.borrowing_message(name, borrowed))
+    return result
+
+
+@contextlib.contextmanager
+def substituted(fn: Any, **stand_ins: Any) -> Iterator[None]:
+    """Let ``fn`` see stand-in helpers (by global name) while the block runs, then restore them;
+    the student's code may call the stand-ins (often the references) while it is watched."""
+    with borrowing.stand_ins_allowed(stand_ins.values()), student_substituted(fn, **stand_ins):
+        yield
 
 
 def as_outputs(result: Any, names: Sequence[str], fn_name: str) -> list[np.ndarray]:
