@@ -14,6 +14,12 @@ handle (a duplicated cell, a kernel that hangs for good) can stop the run. This 
 - grades into a working copy of the gradebook and keeps it only if the run changed nothing but
   this student's automatic scores (not another student's grades, not the assignment, not the
   student's manual scores); otherwise the gradebook is left as it was and the student is reported;
+- gives each cell a time limit from the reference solution's own run (the assignment's source
+  notebook, run once per batch the way grading runs it): ``--budget-factor`` times its time, at
+  least ``--budget-floor`` seconds, never more than ``nbgrader_config.py``'s limits. With the
+  course's ``ResilientExecute``, a student's function that was still running at a cell's limit is
+  named in the feedback and later cells that call it fail at once, so an answer that never
+  returns costs seconds per cell, not the whole grade;
 - reports, per student, the score, what nbgrader and the course's preprocessors repaired (deleted,
   duplicated, retagged or edited cells), the cells that timed out, crashed or were tampered with,
   and the cause of any failure. The exit status is 1 when a student could not be graded.
@@ -24,6 +30,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -35,6 +42,7 @@ import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
@@ -47,6 +55,11 @@ CELL_PROBLEMS = {
     "NotRun": "not run (the kernel had stopped)",
     "TamperingDetected": "tampering detected",
 }
+DID_NOT_RETURN = "DidNotReturn"  # a function of the student's that did not return (preprocessors)
+BUDGETS_ENV = "AUTOGRADE_CELL_BUDGETS"  # read by autograder.preprocessors.ResilientExecute
+BUDGET_FACTOR = 10.0
+BUDGET_FLOOR_S = 15.0
+SOURCE_FOLDERS = ("solutions", "source")  # this course's source_directory, then nbgrader's default
 REPAIR_LINE = re.compile(r"Submission (?P<student>\S+): (?P<note>.+)$")
 
 
@@ -295,7 +308,86 @@ def _read_cell_problems(course: Path, assignment: str, student: str) -> list[str
                 problem = CELL_PROBLEMS.get(output.get("ename", ""))
                 if problem and output.get("ename") != "NotRun":
                     notes.append(f"{label}: {problem}")
+                elif output.get("ename") == DID_NOT_RETURN:
+                    text = str(output.get("evalue", ""))
+                    function = text.split("()", 1)[0]
+                    if "within this cell's time limit" in text:
+                        notes.append(f"{label}: {function}() did not return (stopped at the limit)")
+                    else:
+                        notes.append(f"{label}: {function}() did not return again (cut short)")
     return notes
+
+
+# --- time limits from the reference run -------------------------------------------------------
+def _cell_key(cell: nbformat.NotebookNode) -> str:
+    """As autograder.preprocessors.cell_key: the nbgrader id, else the notebook cell id."""
+    grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+    return f"grade:{grade_id}" if grade_id else f"id:{cell.get('id', '')}"
+
+
+def _cell_seconds(cell: nbformat.NotebookNode) -> float | None:
+    timing = cell.get("metadata", {}).get("execution", {})
+    try:
+        busy = datetime.fromisoformat(timing["iopub.status.busy"].replace("Z", "+00:00"))
+        idle = datetime.fromisoformat(timing["iopub.status.idle"].replace("Z", "+00:00"))
+    except (KeyError, ValueError, AttributeError):
+        return None
+    return max(0.0, (idle - busy).total_seconds())
+
+
+def reference_times(
+    course: Path, assignment: str, env: Mapping[str, str] | None = None, timeout: int = 600
+) -> dict[str, float]:
+    """Run the assignment's source notebooks once, headless and with the grading environment,
+    and return each code cell's seconds (keyed as ``_cell_key``); {} when there is no source."""
+    from nbclient import NotebookClient
+
+    folder = next(
+        (
+            course / name / assignment
+            for name in SOURCE_FOLDERS
+            if (course / name / assignment).is_dir()
+        ),
+        None,
+    )
+    if folder is None:
+        return {}
+    times: dict[str, float] = {}
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(dict(saved if env is None else env))
+    os.environ.update({"NBGRADER_EXECUTION": "autograde", "MPLBACKEND": "agg"})
+    os.environ.setdefault("OPTIMLAB_FAST", "1")
+    try:
+        for path in sorted(folder.glob("*.ipynb")):
+            notebook = nbformat.read(path, as_version=4)
+            NotebookClient(
+                notebook,
+                timeout=timeout,
+                kernel_name="python3",
+                allow_errors=True,
+                record_timing=True,
+                resources={"metadata": {"path": str(path.parent)}},
+            ).execute()
+            for cell in notebook.cells:
+                seconds = _cell_seconds(cell) if cell.cell_type == "code" else None
+                if seconds is not None:
+                    times[_cell_key(cell)] = seconds
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    return times
+
+
+def budgets_from_times(
+    times: Mapping[str, float], factor: float = BUDGET_FACTOR, floor: float = BUDGET_FLOOR_S
+) -> dict[str, float]:
+    """Each cell's time limit: ``factor`` times its reference seconds, at least ``floor``; a cell
+    the reference does not have (one the student added) gets the largest of them ("*")."""
+    budgets = {key: max(floor, factor * seconds) for key, seconds in times.items()}
+    if budgets:
+        budgets["*"] = max(budgets.values())
+    return budgets
 
 
 def _notes_from_log(log: str, student: str) -> list[str]:
@@ -334,8 +426,11 @@ def grade_student(
     env: Mapping[str, str] | None = None,
     nbgrader_args: Sequence[str] = (),
     protect_packages: Sequence[str] = ("autograder", "optimlab"),
+    budgets: Path | None = None,
 ) -> Result:
-    """Autograde one student in a working copy of the gradebook; keep it only if it is clean."""
+    """Autograde one student in a working copy of the gradebook; keep it only if it is clean.
+
+    ``budgets`` is a JSON file of per-cell time limits (``write_budgets``)."""
     course = course.resolve()
     result = Result(student)
     if not (course / "submitted" / student / assignment).is_dir():
@@ -353,6 +448,8 @@ def grade_student(
     graded_dir.mkdir(parents=True, exist_ok=True)
 
     child_env = dict(os.environ if env is None else env)
+    if budgets is not None:
+        child_env[BUDGETS_ENV] = str(budgets)
     command = _nbgrader_command(
         assignment,
         student,
@@ -451,8 +548,14 @@ def autograde(
     nbgrader_args: Sequence[str] = (),
     protect_packages: Sequence[str] = ("autograder", "optimlab"),
     on_result=None,
+    budget_factor: float | None = BUDGET_FACTOR,
+    budget_floor: float = BUDGET_FLOOR_S,
+    on_budgets=None,
 ) -> list[Result]:
-    """Grade ``students`` (default: everyone who submitted) one by one; never stops early."""
+    """Grade ``students`` (default: everyone who submitted) one by one; never stops early.
+
+    Unless ``budget_factor`` is None, the source notebook is run once first and each cell's time
+    limit comes from its time there (``budgets_from_times``); ``on_budgets`` gets the limits."""
     course = Path(course).resolve()
     if not (course / "gradebook.db").exists():
         raise FileNotFoundError(
@@ -460,25 +563,68 @@ def autograde(
             f"{assignment}` in {course} first"
         )
     names = list(students) if students is not None else submitted_students(course, assignment)
-    results = []
-    for student in names:
+    budgets_file = None
+    if budget_factor is not None and names:
         try:
-            result = grade_student(
-                course,
-                assignment,
-                student,
-                timeout=timeout,
-                sandbox=sandbox,
-                env=env,
-                nbgrader_args=nbgrader_args,
-                protect_packages=protect_packages,
+            limits = budgets_from_times(
+                reference_times(course, assignment, env), budget_factor, budget_floor
             )
-        except Exception as error:  # noqa: BLE001 - one student's problem never stops the batch
-            result = Result(student, status="failed", error=f"{type(error).__name__}: {error}")
-        results.append(result)
-        if on_result is not None:
-            on_result(result)
+        except Exception as error:  # noqa: BLE001 - without budgets the config's limits apply
+            limits = {}
+            print(
+                f"The reference run failed ({type(error).__name__}: {error}); every cell keeps "
+                "nbgrader_config.py's time limit.",
+                file=sys.stderr,
+            )
+        if limits:
+            handle, name = tempfile.mkstemp(prefix=f"budgets-{assignment}-", suffix=".json")
+            with os.fdopen(handle, "w", encoding="utf-8") as file:
+                json.dump(limits, file)
+            budgets_file = Path(name)
+        if on_budgets is not None:
+            on_budgets(limits)
+    results = []
+    try:
+        for student in names:
+            try:
+                result = grade_student(
+                    course,
+                    assignment,
+                    student,
+                    timeout=timeout,
+                    sandbox=sandbox,
+                    env=env,
+                    nbgrader_args=nbgrader_args,
+                    protect_packages=protect_packages,
+                    budgets=budgets_file,
+                )
+            except Exception as error:  # noqa: BLE001 - one student's problem never stops the batch
+                result = Result(student, status="failed", error=f"{type(error).__name__}: {error}")
+            results.append(result)
+            if on_result is not None:
+                on_result(result)
+    finally:
+        if budgets_file is not None:
+            budgets_file.unlink(missing_ok=True)
     return results
+
+
+def describe_budgets(limits: Mapping[str, float]) -> str:
+    """One line about the per-cell time limits taken from the reference run."""
+    if not limits:
+        return "Cell time limits: nbgrader_config.py's (no reference run)."
+    tests = [v for k, v in limits.items() if k.startswith("grade:test")]
+    others = [v for k, v in limits.items() if k != "*" and not k.startswith("grade:test")]
+    parts = [f"{len(limits) - 1} cells"]
+    if tests:
+        parts.append(f"test cells {min(tests):.0f}-{max(tests):.0f} s")
+    if others:
+        parts.append(f"other cells {min(others):.0f}-{max(others):.0f} s")
+    return (
+        "Cell time limits from the reference run (capped by nbgrader_config.py's): "
+        + ", ".join(parts)
+        + "."
+    )
 
 
 def format_result(result: Result) -> str:
@@ -507,13 +653,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--sandbox", type=Path, help="wrapper script to run nbgrader in (docs/sandbox/sandbox.sh)"
     )
     parser.add_argument(
+        "--budget-factor",
+        type=float,
+        default=BUDGET_FACTOR,
+        help="each cell may take this many times the reference solution's time (default "
+        f"{BUDGET_FACTOR:g})",
+    )
+    parser.add_argument(
+        "--budget-floor",
+        type=float,
+        default=BUDGET_FLOOR_S,
+        help=f"...but at least this many seconds (default {BUDGET_FLOOR_S:g})",
+    )
+    parser.add_argument(
+        "--no-budgets",
+        action="store_true",
+        help="skip the reference run: every cell gets nbgrader_config.py's time limit",
+    )
+    parser.add_argument(
         "--trust-packages",
         action="store_true",
         help="do not check the autograder and optimlab packages for changes after each "
         "student (while developing them)",
     )
     args = parser.parse_args(argv)
-    print(f"{'student':<20} {'status':<20} {'score':>9} {'time':>7}")
+    header = f"{'student':<20} {'status':<20} {'score':>9} {'time':>7}"
+    if args.no_budgets:
+        print(header)
     results = autograde(
         args.course,
         args.assignment,
@@ -522,6 +688,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         sandbox=args.sandbox.resolve() if args.sandbox else None,
         protect_packages=() if args.trust_packages else ("autograder", "optimlab"),
         on_result=lambda r: print(format_result(r), flush=True),
+        budget_factor=None if args.no_budgets else args.budget_factor,
+        budget_floor=args.budget_floor,
+        on_budgets=lambda limits: print(describe_budgets(limits) + "\n" + header, flush=True),
     )
     failed = [r.student for r in results if not r.ok]
     print(f"\n{len(results) - len(failed)} of {len(results)} students graded.", end=" ")

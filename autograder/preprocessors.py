@@ -63,11 +63,14 @@ KNOWN_MISTAKE = "known mistake"
 BUDGETS_ENV = "AUTOGRADE_CELL_BUDGETS"
 DID_NOT_RETURN = "DidNotReturn"
 # Runs in the kernel after a cell was interrupted at its time limit: finds the innermost function
-# (or method) of the notebook's own that was still running, and replaces it by a stand-in that
-# raises at once, so that later cells that call it do not wait for their time limit too.
+# (or method) of the notebook's own that was still running and, when the cell was a graded test
+# (``replace``), replaces it by a stand-in that gives each later call ``call_limit`` seconds
+# (SIGALRM), so later cells that call it do not wait for their whole time limit again, while
+# calls that do return (other inputs) still count. A test's inputs are small; an experiment cell
+# may have asked for far more work, so a function stopped there is only named.
 # Evaluated as a user expression (IPython runs those without the notebook's input transformers).
 BLAME_CODE = """
-import functools, sys
+import functools, signal, sys
 exc, tb = getattr(sys, "last_value", None), getattr(sys, "last_traceback", None)
 result = ""
 if isinstance(exc, KeyboardInterrupt) and tb is not None:
@@ -88,18 +91,34 @@ if isinstance(exc, KeyboardInterrupt) and tb is not None:
             if getattr(method, "__code__", None) is code:
                 found = (klass, code.co_name, method, klass.__name__ + "." + code.co_name)
                 break
-    if found is not None:
+    if found is not None and not replace:
+        result = found[3]
+    elif found is not None and hasattr(signal, "setitimer"):
         holder, name, function, label = found
         DidNotReturn = type("DidNotReturn", (TimeoutError,), {"__module__": "autograder"})
         message = (
-            label + "() did not return: it was still running when " + where + " reached its "
-            "time limit, so it is not called again (the grader does not wait for it twice). "
-            "Look for a loop that never ends, or work that grows far too fast."
+            label + "() did not return within %g s. It already ran past the time limit of "
+            % call_limit + where + ", so each later call gets %g s only. Look for a loop "
+            "that never ends, or work that grows far too fast." % call_limit
         )
+        state = {"active": False}
+
+        def alarm(signum, frame):
+            raise DidNotReturn(message)
 
         @functools.wraps(function)
         def did_not_return(*args, **kwargs):
-            raise DidNotReturn(message)
+            if state["active"]:  # a recursive call: the outer call's alarm is running
+                return function(*args, **kwargs)
+            previous = signal.signal(signal.SIGALRM, alarm)
+            state["active"] = True
+            signal.setitimer(signal.ITIMER_REAL, call_limit)
+            try:
+                return function(*args, **kwargs)
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                state["active"] = False
 
         did_not_return.did_not_return = label
         if isinstance(holder, dict):
@@ -352,7 +371,8 @@ class ResilientExecute(Execute):
     def _get_timeout(self, cell: NotebookNode | None) -> int | None:
         """The configured limit, or the cell's budget from the reference run when it is lower."""
         limit = super()._get_timeout(cell)
-        budget = getattr(self, "_budgets", {}).get(cell_key(cell)) if cell is not None else None
+        budgets = getattr(self, "_budgets", {})
+        budget = budgets.get(cell_key(cell), budgets.get("*")) if cell is not None else None
         if budget is None:
             return limit
         budget = max(1, math.ceil(budget))
@@ -412,9 +432,12 @@ class ResilientExecute(Execute):
         make later calls to it fail at once (see BLAME_CODE)."""
         grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
         where = f"cell {index}" + (f" ({grade_id})" if grade_id else "")
+        limit = self._get_timeout(cell)
+        call_limit = max(1.0, (limit or 15) / 3)
         expression = (
             f"(lambda scope: __import__('builtins').exec({BLAME_CODE!r}, scope) or "
-            f"scope['result'])({{'user_ns': globals(), 'where': {where!r}}})"
+            f"scope['result'])({{'user_ns': globals(), 'where': {where!r}, "
+            f"'replace': {is_graded_test(cell)!r}, 'call_limit': {call_limit!r}}})"
         )
         try:
             msg_id = self.kc.execute(
@@ -426,13 +449,17 @@ class ResilientExecute(Execute):
         except Exception:  # noqa: BLE001 - without a name the timeout message still stands
             self.log.warning("Could not ask the kernel which function did not return")
             return
-        limit = self._get_timeout(cell)
         if label:
+            later = (
+                f" Later calls to it get {call_limit:g} s each, not a cell's whole time limit."
+                if is_graded_test(cell)
+                else ""
+            )
             cell.outputs.append(
                 _error(
                     DID_NOT_RETURN,
                     f"{label}() did not return within this cell's time limit ({limit} s) and "
-                    "was stopped. Later cells that call it fail at once instead of waiting.",
+                    f"was stopped.{later}",
                 )
             )
 
