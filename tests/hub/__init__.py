@@ -244,11 +244,12 @@ class HubClass:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"JupyterHub exited:\n{self.log_tail()}")
-            try:
-                self.hub_api("GET", "/")
-                return
+            try:  # the proxy answers 404 until the hub has added its own route
+                if self.request("GET", "/hub/api/", self.service_token)[0] == 200:
+                    return
             except (OSError, urllib.error.URLError):
-                time.sleep(1)
+                pass
+            time.sleep(1)
         raise RuntimeError(f"JupyterHub did not answer in {HUB_START_S} s:\n{self.log_tail()}")
 
     # --- HTTP ---------------------------------------------------------------------------------
