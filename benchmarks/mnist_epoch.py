@@ -1,11 +1,16 @@
 """Time one training epoch of the course's MNIST MLP with each optimizer, on this machine's device.
 
-The course keeps MNIST on the device as tensors and shuffles it there (optimlab.mnist_mlp): a
-batch is one indexing operation, with no copy from host memory and no worker processes. The
-baseline is the conventional pipeline, timed in the same run on the same device: a per-sample
-Dataset that converts and normalises each image when it is read (what torchvision's MNIST with
-ToTensor() and Normalize() does; written here without torchvision), batched by
-torch.utils.data.DataLoader and copied to the device batch by batch. The last lines give the ratio.
+The epoch is the one notebook 10 trains with: its reference ``train_epoch`` (read from
+solutions/10_mnist_showdown), its optimizer table, MNIST kept on the device as tensors and shuffled
+there (optimlab.mnist_mlp). Each row is compared with the floor measured in the same run: the time
+of only the matrix products one epoch of this MLP cannot avoid (forward, and backward for the
+weights and the hidden activations) at the same batch size, on the same device and threads. The
+ratio is what per-step overhead (optimizer step, loss, indexing, Python) costs on top.
+
+The last rows compare the conventional pipeline, timed in the same run on the same device: a
+per-sample Dataset that converts and normalises each image when it is read (what torchvision's
+MNIST with ToTensor() and Normalize() does; written here without torchvision), batched by
+torch.utils.data.DataLoader and copied to the device batch by batch.
 
     python benchmarks/mnist_epoch.py                 # the device choose_device() picks
     python benchmarks/mnist_epoch.py --device cpu --batch-size 256 --workers 2
@@ -14,6 +19,7 @@ torch.utils.data.DataLoader and copied to the device batch by batch. The last li
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -23,7 +29,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
 
 from optimlab.data import MNIST_MEAN, MNIST_STD, load_mnist  # noqa: E402
 from optimlab.device import choose_device, describe_device, synchronize  # noqa: E402
@@ -35,12 +42,14 @@ from optimlab.mnist_mlp import (  # noqa: E402
     make_mlp,
 )
 
+# The shape of notebook 10's table, with its learning rates; foreach=True as in the notebook: one
+# call updates every parameter tensor (PyTorch's default only on GPUs).
 OPTIMIZERS: dict[str, Callable[[Iterable[torch.Tensor]], torch.optim.Optimizer]] = {
-    "SGD": lambda params: torch.optim.SGD(params, lr=0.01),
-    "SGD + momentum": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9),
-    "RMSprop": lambda params: torch.optim.RMSprop(params, lr=1e-3, alpha=0.9),
-    "Adam": lambda params: torch.optim.Adam(params, lr=1e-3),
-    "AdamW": lambda params: torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01),
+    "SGD": lambda params: torch.optim.SGD(params, lr=0.01, foreach=True),
+    "SGD + momentum": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9, foreach=True),
+    "RMSprop": lambda params: torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, foreach=True),
+    "Adam": lambda params: torch.optim.Adam(params, lr=1e-3, foreach=True),
+    "AdamW": lambda params: torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01, foreach=True),
 }
 WARMUP_STEPS = 20
 
@@ -75,16 +84,44 @@ class PerSampleMNIST(torch.utils.data.Dataset):
         return image, int(self.labels[index])
 
 
-def device_resident_epoch(model, optimizer, x, y, batch_size, generator) -> int:
-    """One epoch over tensors already on the device, shuffled there; returns the steps taken."""
-    steps = 0
-    for idx in batch_indices(len(x), batch_size, generator):
-        loss = F.cross_entropy(model(x[idx]), y[idx])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        steps += 1
-    return steps
+def notebook_train_epoch() -> Callable[..., torch.Tensor]:
+    """Notebook 10's reference train_epoch, from its solution notebook (what the course runs)."""
+    path = REPO / "solutions" / "10_mnist_showdown" / "10_mnist_showdown.ipynb"
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "train_epoch":
+            namespace = {"torch": torch, "F": F, "batch_indices": batch_indices}
+            exec("".join(cell["source"]), namespace)  # noqa: S102 - the course's own solution
+            return namespace["train_epoch"]
+    raise LookupError(f"no train_epoch cell in {path}")
+
+
+def gemm_floor(device: torch.device, n: int, batch_size: int, trials: int = 3) -> float:
+    """Seconds of only the matrix products of one epoch: per batch and layer the forward product,
+    the weight gradient and (except for the first layer) the input gradient. Best of ``trials``."""
+    generator = torch.Generator().manual_seed(0)
+    weights = [
+        torch.rand(fan_out, fan_in, generator=generator).to(device)
+        for fan_in, fan_out in zip(ARCHITECTURE[:-1], ARCHITECTURE[1:], strict=True)
+    ]
+    sizes = [batch_size] * (n // batch_size) + ([n % batch_size] if n % batch_size else [])
+    acts = {
+        rows: [torch.rand(rows, width, generator=generator).to(device) for width in ARCHITECTURE]
+        for rows in set(sizes)
+    }
+    best = float("inf")
+    for _ in range(trials):
+        synchronize(device)
+        start = time.perf_counter()
+        for rows in sizes:
+            a = acts[rows]
+            for layer, w in enumerate(weights):
+                torch.mm(a[layer], w.t())  # forward
+                torch.mm(a[layer + 1].t(), a[layer])  # weight gradient
+                if layer:
+                    torch.mm(a[layer + 1], w)  # gradient of the layer's input
+        synchronize(device)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def dataloader_epoch(model, optimizer, loader, device) -> int:
@@ -109,14 +146,11 @@ def timed(device: torch.device, work: Callable[[], int]) -> tuple[float, int]:
     return time.perf_counter() - start, steps
 
 
-def warm_up(model, optimizer, x, y, batch_size, device) -> None:
-    """A few untimed steps: the first steps pay for allocations and kernel selection."""
-    generator = make_generator(123, device)
-    for idx in batch_indices(len(x), batch_size, generator)[:WARMUP_STEPS]:
-        loss = F.cross_entropy(model(x[idx]), y[idx])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
+def warm_up(model, optimizer, x, y, batch_size, device, train_epoch) -> None:
+    """A few untimed steps (the notebook's loop on a slice): the first steps pay for allocations
+    and kernel selection."""
+    rows = WARMUP_STEPS * batch_size
+    train_epoch(model, optimizer, x[:rows], y[:rows], batch_size, make_generator(123, device))
 
 
 def main() -> None:
@@ -127,6 +161,7 @@ def main() -> None:
     parser.add_argument(
         "--optimizers", default=",".join(OPTIMIZERS), help="comma-separated subset to time"
     )
+    parser.add_argument("--repeats", type=int, default=2, help="epochs timed per optimizer")
     args = parser.parse_args()
 
     device = choose_device(args.device)
@@ -137,26 +172,38 @@ def main() -> None:
     data = load_mnist_on_device(device)
     x, y = data.x_train, data.y_train
     n = len(x)
-
+    train_epoch = notebook_train_epoch()
     print(
-        f"\n{'optimizer':>15} {'epoch (s)':>10} {'samples/s':>12}   (data on {device.type}, "
-        "shuffled there)"
+        f"\nThe floor: only the forward and backward matrix products of one epoch (batch "
+        f"{args.batch_size}), measured just before each row, on {describe_device(device)}."
+    )
+    print(
+        f"\n{'optimizer':>15} {'epoch (s)':>10} {'samples/s':>12} {'floor (s)':>10} "
+        f"{'x floor':>8}   (notebook 10's train_epoch; data on {device.type}; best of "
+        f"{args.repeats})"
     )
     rates: dict[str, float] = {}
     for name in args.optimizers.split(","):
         name = name.strip()
         model = make_mlp(device=device)
         optimizer = OPTIMIZERS[name](model.parameters())
-        warm_up(model, optimizer, x, y, args.batch_size, device)
+        warm_up(model, optimizer, x, y, args.batch_size, device, train_epoch)
         generator = make_generator(0, device)
-        seconds, _ = timed(
-            device,
-            lambda model=model, optimizer=optimizer, generator=generator: device_resident_epoch(
-                model, optimizer, x, y, args.batch_size, generator
-            ),
+        floor = gemm_floor(device, n, args.batch_size, trials=args.repeats)
+        seconds = min(
+            timed(
+                device,
+                lambda m=model, o=optimizer, g=generator: len(
+                    train_epoch(m, o, x, y, args.batch_size, g)
+                ),
+            )[0]
+            for _ in range(args.repeats)
         )
         rates[name] = n / seconds
-        print(f"{name:>15} {seconds:>10.2f} {rates[name]:>12,.0f}")
+        print(
+            f"{name:>15} {seconds:>10.3f} {rates[name]:>12,.0f} {floor:>10.3f} "
+            f"{seconds / floor:>7.2f}x"
+        )
 
     images, labels = load_mnist(split="train", normalize=False, flatten=False)
     loader = torch.utils.data.DataLoader(
@@ -170,7 +217,7 @@ def main() -> None:
     baseline = "Adam" if "Adam" in rates else next(iter(rates))
     model = make_mlp(device=device)
     optimizer = OPTIMIZERS[baseline](model.parameters())
-    warm_up(model, optimizer, x, y, args.batch_size, device)
+    warm_up(model, optimizer, x, y, args.batch_size, device, train_epoch)
     seconds, _ = timed(device, lambda: dataloader_epoch(model, optimizer, loader, device))
     loader_rate = n / seconds
     print(
