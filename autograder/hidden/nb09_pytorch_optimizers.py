@@ -17,9 +17,9 @@ ties to ``torch.optim`` and ``lion-pytorch``). One ``check_*`` function is one g
   capturing everything (a resumed optimizer continues exactly).
 
 When a run differs, the message names a known mistake when one reproduces the student's run (the
-catalogue in ``autograder/kit/rule_mistakes.py`` plus the in-place and step-counter slips that only exist
-in PyTorch code), else shows the first step that differs. Correct classes that the tests of this
-module grade live in ``tests/torch_reference_optimizers.py``.
+catalogue in ``autograder/kit/rule_mistakes.py`` plus the in-place and step-counter slips that only
+exist in PyTorch code), else shows the first step that differs. Correct classes that the tests of
+this module grade live in ``tests/torch_reference_optimizers.py``.
 """
 
 from __future__ import annotations

@@ -151,11 +151,16 @@ def _hook(event: str, args: tuple[Any, ...]) -> None:
         watch.found.append(EVASIONS[event])
 
 
-def install() -> None:
+def _install() -> None:
     """Add the audit hook once per process (audit hooks cannot be removed)."""
     if not _HOOK_INSTALLED:
         sys.addaudithook(_hook)
         _HOOK_INSTALLED.append(True)
+
+
+# At import, so that the hook is in place before any student code runs (the grading kernel
+# imports the kit at start-up) and the integrity guard sees no module data change afterwards.
+_install()
 
 
 @contextlib.contextmanager
@@ -171,7 +176,6 @@ def watching(
     ``libraries`` are packages the student may not call into (``"torch.optim"``), except their
     ``allowed_library_files`` (``"torch/optim/optimizer.py"``, the base class).
     """
-    install()
     forbidden = [(AUTOGRADER_DIR, "the course's reference implementation or hidden checks")]
     forbidden += [(_library_dir(p), f"{p}'s implementation") for p in libraries]
     allowed_files = tuple(

@@ -309,3 +309,11 @@ def check_inputs_unchanged(fn: Callable[..., Any], name: str, seed: int = 3) -> 
             rule.hyper,
             tolerance(np.float64),
         )
+
+
+def check_own_update(fn: Callable[..., Any], name: str) -> None:
+    """The update is computed by the student's own code, not borrowed from the reference."""
+    rule = rule_for(name)
+    params, grad = np.array([1.0, -2.0, 0.5]), np.array([0.5, -1.0, 0.25])
+    state = [np.abs(grad) for _ in rule.state]
+    call(fn, name, *rule.arguments(params, grad, state, 1), **rule.hyper)
