@@ -36,6 +36,10 @@ c.Execute.kernel_name = "python3"
 # Per-cell time limits: a test cell that loops forever scores 0 after a minute and grading moves
 # on; experiment cells (plots, short training runs) get longer.
 # (AUTOGRADE_TEST_CELL_TIMEOUT / AUTOGRADE_CELL_TIMEOUT override them, e.g. in the test suite.)
+# These are ceilings: `python -m autograder.batch` first runs the reference solution once and gives
+# each cell 10 times its time there (at least 15 s; AUTOGRADE_CELL_BUDGETS), and ResilientExecute
+# gives a student's function that did not return a short limit per later call, so an answer that
+# never returns costs one cell's limit and a few seconds per later call, not every cell's limit.
 TEST_CELL_TIMEOUT_S = int(os.environ.get("AUTOGRADE_TEST_CELL_TIMEOUT", "60"))
 OTHER_CELL_TIMEOUT_S = int(os.environ.get("AUTOGRADE_CELL_TIMEOUT", "300"))
 
