@@ -76,24 +76,32 @@ def _library_dir(package: str) -> str:
 
 
 def _codes_of(value: Any, depth: int = 0) -> Iterator[types.CodeType]:
-    """Code objects the grader hands over: functions, bound methods, and methods of the classes
-    of objects it passes in (a test-double model), looking one level into containers."""
+    """Code objects the grader hands over: functions, bound methods, the methods of the classes
+    of objects it passes in (a test-double model) and the functions they hold (a landscape's
+    gradient), looking two levels into containers and objects."""
     if isinstance(value, types.FunctionType):
         yield value.__code__
         for cell in value.__closure__ or ():
             with contextlib.suppress(ValueError):
                 yield from _codes_of(cell.cell_contents, depth + 1) if depth < 2 else ()
-    elif isinstance(value, types.MethodType):
+        return
+    if isinstance(value, types.MethodType):
         yield from _codes_of(value.__func__, depth)
-    elif isinstance(value, (list, tuple, dict)) and depth < 2:
+        return
+    if depth >= 2 or isinstance(value, (type, types.ModuleType, str, bytes, int, float)):
+        return
+    if isinstance(value, (list, tuple, dict)):
         for item in value.values() if isinstance(value, dict) else value:
             yield from _codes_of(item, depth + 1)
-    if not isinstance(value, type) and depth < 2:
-        for cls in type(value).__mro__:
-            if getattr(cls, "__module__", "").startswith("autograder"):
-                for attribute in vars(cls).values():
-                    if isinstance(attribute, (types.FunctionType, staticmethod, classmethod)):
-                        yield from _codes_of(getattr(attribute, "__func__", attribute), depth + 1)
+        return
+    for cls in type(value).__mro__:
+        if getattr(cls, "__module__", "").startswith("autograder"):
+            for attribute in vars(cls).values():
+                if isinstance(attribute, (types.FunctionType, staticmethod, classmethod)):
+                    yield from _codes_of(getattr(attribute, "__func__", attribute), depth + 1)
+    for attribute in getattr(value, "__dict__", {}).values():
+        if callable(attribute) or isinstance(attribute, (list, tuple, dict)):
+            yield from _codes_of(attribute, depth + 1)
 
 
 def _from_a_file(answer: Any) -> bool:
