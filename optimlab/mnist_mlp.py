@@ -16,6 +16,7 @@ What is here (none of it is graded; the notebooks grade what you write around it
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import sys
@@ -35,6 +36,7 @@ __all__ = [
     "ARCHITECTURE",
     "FAST_ENV",
     "MNISTOnDevice",
+    "announce_work",
     "RunResult",
     "batch_indices",
     "count_parameters",
@@ -263,6 +265,28 @@ class RunResult:
         total = float(self.seconds[-1]) if len(self.seconds) else 0.0
         return self.samples_seen / total if total > 0 else float("nan")
 
+    def first_epochs(self, epochs: int, label: str | None = None) -> RunResult:
+        """This run as it stood after its first ``epochs`` epochs.
+
+        A run with the same model, optimizer, data, batch size and seed for fewer epochs does
+        exactly these steps, so an experiment that needs it can share this one instead of
+        training again.
+        """
+        epochs = min(int(epochs), len(self.test_accuracy))
+        steps = int(np.searchsorted(self.step_epochs, epochs, side="right"))
+        per_epoch = self.samples_seen // max(len(self.test_accuracy), 1)
+        return dataclasses.replace(
+            self,
+            label=self.label if label is None else label,
+            losses=self.losses[:steps].copy(),
+            step_epochs=self.step_epochs[:steps].copy(),
+            step_seconds=self.step_seconds[:steps].copy(),
+            test_accuracy=self.test_accuracy[:epochs].copy(),
+            seconds=self.seconds[:epochs].copy(),
+            samples_seen=per_epoch * epochs,
+            diverged=self.diverged and epochs >= len(self.test_accuracy),
+        )
+
 
 def run_training(
     model: nn.Module,
@@ -338,6 +362,22 @@ def run_training(
     result.test_accuracy = np.asarray(accuracy)
     result.seconds = np.asarray(seconds)
     return result
+
+
+def announce_work(runs: int, epochs: int, images: int, rate: float | None = None) -> str:
+    """Say, before a long cell trains, how much it trains and (given a measured ``rate`` in
+    images per second) about how long that takes. Prints the line and returns it."""
+    total = runs * epochs * images
+    line = (
+        f"This cell trains {runs} run{'s' if runs != 1 else ''} of {epochs} "
+        f"epoch{'s' if epochs != 1 else ''} on {images:,} images: {total:,} images in all"
+    )
+    if rate is not None and math.isfinite(rate) and rate > 0:
+        minutes = total / rate / 60
+        took = f"{minutes:.1f} minutes" if minutes >= 1 else f"{total / rate:.0f} seconds"
+        line += f", about {took} at the {rate:,.0f} images/s measured above"
+    print(line + ".")
+    return line
 
 
 # ------------------------------------------------------------------------- plots and tables

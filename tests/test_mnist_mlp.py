@@ -165,3 +165,49 @@ def test_headless_runs_use_one_thread(monkeypatch) -> None:
         assert dev.configure_cpu_threads() == 1
     finally:
         torch.set_num_threads(before)
+
+
+def test_first_epochs_is_the_shorter_run() -> None:
+    """A run's first epochs equal a run of that many epochs (what notebook 10 shares)."""
+    data = mm.MNISTOnDevice(
+        torch.randn(64, 784),
+        torch.randint(0, 10, (64,)),
+        torch.randn(32, 784),
+        torch.randint(0, 10, (32,)),
+    )
+
+    def epoch(model, optimizer, x, y, batch_size, generator):
+        losses = []
+        for idx in mm.batch_indices(len(x), batch_size, generator):
+            loss = torch.nn.functional.cross_entropy(model(x[idx]), y[idx])
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.detach())
+        return torch.stack(losses)
+
+    def evaluate(model, x, y, batch_size):
+        with torch.no_grad():
+            return float((model(x).argmax(1) == y).float().mean())
+
+    def train(epochs):
+        model = mm.make_mlp((784, 16, 10), seed=0)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1, foreach=True)
+        return mm.run_training(
+            model,
+            optimizer,
+            data,
+            train_epoch=epoch,
+            evaluate=evaluate,
+            epochs=epochs,
+            batch_size=20,
+            show_progress=False,
+        )
+
+    long, short = train(3), train(2)
+    shared = long.first_epochs(2, label="shared")
+    assert shared.label == "shared" and shared.samples_seen == short.samples_seen == 128
+    np.testing.assert_array_equal(shared.losses, short.losses)
+    np.testing.assert_array_equal(shared.step_epochs, short.step_epochs)
+    np.testing.assert_array_equal(shared.test_accuracy, short.test_accuracy)
+    assert len(shared.seconds) == len(shared.test_accuracy) == 2
