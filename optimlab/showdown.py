@@ -252,12 +252,22 @@ def final_gap(gap: ArrayLike, window: int | None = None) -> float:
 
 @dataclass
 class Sweep:
-    """Steps to tolerance (-1: never) and final gap for every optimizer and learning rate."""
+    """Steps to tolerance (-1: never) and final gap for every optimizer and learning rate, and
+    each run's path (``path(name, lr)``), so that later experiments reuse a run instead of
+    repeating it."""
 
     landscape: str
     learning_rates: tuple[float, ...]
     steps: dict[str, list[int]]
     final: dict[str, list[float]]
+    paths: dict[str, list[NDArray[np.float64]]] = dataclasses.field(default_factory=dict)
+
+    def path(self, name: str, lr: float) -> NDArray[np.float64] | None:
+        """The path of ``name`` at ``lr`` if the sweep ran it (same start and steps), else None."""
+        for grid_lr, path in zip(self.learning_rates, self.paths.get(name, ()), strict=False):
+            if math.isclose(grid_lr, lr, rel_tol=1e-12):
+                return path
+        return None
 
     def best(self, name: str) -> tuple[float, int, float]:
         """The learning rate that reaches the tolerance soonest (else the lowest final gap)."""
@@ -293,15 +303,50 @@ def sweep(
     best = landscape.min_value if landscape.min_value is not None else 0.0
     steps: dict[str, list[int]] = {}
     final: dict[str, list[float]] = {}
+    paths: dict[str, list[NDArray[np.float64]]] = {}
     for name in optimizers:
-        steps[name], final[name] = [], []
+        steps[name], final[name], paths[name] = [], [], []
         for lr in learning_rates:
-            path = run_all(run, landscape_name, {name: lr})[name]
+            path = run_until_non_finite(run, landscape_name, name, lr)
             gap = loss_gaps(landscape, {name: path})[name]
             losses = gap + best
             steps[name].append(int(steps_to_tolerance(losses, best, arena.tol)))
             final[name].append(final_gap(gap))
-    return Sweep(landscape_name, tuple(float(lr) for lr in learning_rates), steps, final)
+            paths[name].append(path)
+    return Sweep(landscape_name, tuple(float(lr) for lr in learning_rates), steps, final, paths)
+
+
+class _NonFinite(Exception):
+    """Raised by a sweep's landscape when asked for a gradient at a NaN or infinite point."""
+
+
+def run_until_non_finite(
+    run: Runner, landscape_name: str, name: str, lr: float
+) -> NDArray[np.float64]:
+    """``run_all(run, landscape_name, {name: lr})[name]``, stopped once the run has left the
+    numbers: every optimizer keeps a NaN or infinite point NaN or infinite for good, so the rest
+    of the path is NaN (what loss_gaps makes of it anyway) and the run is not continued."""
+    arena = GALLERY[landscape_name]
+    landscape = arena.build()
+    visited: list[NDArray[np.float64]] = []
+
+    def grad(point: ArrayLike) -> Any:
+        point = np.asarray(point, dtype=float)
+        visited.append(point.copy())
+        if not np.all(np.isfinite(point)):
+            raise _NonFinite
+        return landscape.grad(point)
+
+    watched = dataclasses.replace(landscape, grad=grad)
+    start = np.array(landscape.start, dtype=float)
+    factory = optimizer_factory(name, lr)
+    with quiet_numerics():
+        try:
+            return np.asarray(run(factory, watched, start, arena.num_steps), dtype=float)
+        except _NonFinite:
+            path = np.full((arena.num_steps + 1, 2), np.nan)
+            path[: len(visited)] = np.reshape(visited, (len(visited), 2))
+            return path
 
 
 def best_learning_rates(sweeps: Mapping[str, Sweep]) -> dict[str, dict[str, float]]:

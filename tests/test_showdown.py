@@ -442,3 +442,31 @@ def test_gallery_gradients_match_central_differences(name: str) -> None:
         else:
             scale = 1e-6 * (1 + np.abs(numeric).max())
             assert np.allclose(land.grad(point), numeric, rtol=1e-5, atol=scale)
+
+
+@pytest.mark.parametrize("landscape_name", ["Rosenbrock", "narrow valley"])
+def test_sweep_keeps_the_paths_run_all_would_give(landscape_name: str) -> None:
+    """The sweep stops a run once it is NaN or infinite and keeps every path: each kept path is
+    what run_all gives (NaN wherever run_all's path is no longer finite), so later cells may reuse
+    the sweep's runs."""
+    rates = (1e-3, 1.0)
+    result = showdown.sweep(
+        graded.run_optimizer,
+        graded.steps_to_tolerance,
+        landscape_name,
+        learning_rates=rates,
+        optimizers=("SGD", "Adam"),
+    )
+    stopped = 0
+    for name in ("SGD", "Adam"):
+        for lr in rates:
+            kept = result.path(name, lr)
+            full = showdown.run_all(graded.run_optimizer, landscape_name, {name: lr})[name]
+            dropped = np.isnan(kept).all(axis=1)
+            assert kept.shape == full.shape
+            np.testing.assert_array_equal(kept[~dropped], full[~dropped])
+            assert not np.isfinite(full[dropped]).all(axis=1).any()
+            stopped += int(dropped.any())
+    assert result.path("SGD", 0.5) is None
+    if landscape_name == "Rosenbrock":
+        assert stopped, "SGD at lr 1 on Rosenbrock should blow up and be stopped"
