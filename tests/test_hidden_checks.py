@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.hidden import nb01_gradient_descent as gd_checks
 from autograder import references as ref
+from autograder.hidden import nb01_gradient_descent as gd_checks
 from autograder.kit.core import GradingFailure
 from autograder.kit.rule_mistakes import MISTAKES
 from autograder.kit.update_rules import (

@@ -100,7 +100,7 @@ def test_losses_to_numpy_accepts_the_usual_forms() -> None:
 
 
 def test_run_training_records_a_run() -> None:
-    from autograder.mnist_training import evaluate_accuracy, train_epoch
+    from autograder.hidden.nb10_mnist_showdown import evaluate_accuracy, train_epoch
 
     data = mm.load_mnist_on_device("cpu", train_size=600, test_size=300)
     model = mm.make_mlp((784, 16, 10))

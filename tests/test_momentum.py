@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from autograder.hidden import nb03_momentum as mo
 from autograder import references as ref
+from autograder.hidden import nb03_momentum as mo
 from autograder.kit.core import GradingFailure
 
 SPEEDUP_CHECKS = [mo.check_speedup_values, mo.check_speedup_edge_cases, mo.check_speedup_limit]

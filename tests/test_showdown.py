@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 import torch  # noqa: E402
 
-from autograder import showdown as graded  # noqa: E402
+from autograder.hidden import nb08_landscape_showdown as graded  # noqa: E402
 from autograder.kit import torch_twins  # noqa: E402
 from autograder.kit.core import GradingFailure  # noqa: E402
 from optimlab import animation, landscapes, showdown, widgets  # noqa: E402
