@@ -18,8 +18,8 @@ handle (a duplicated cell, a kernel that hangs for good) can stop the run. This 
   notebook, run once per batch the way grading runs it): ``--budget-factor`` times its time, at
   least ``--budget-floor`` seconds, never more than ``nbgrader_config.py``'s limits. With the
   course's ``ResilientExecute``, a student's function that was still running at a cell's limit is
-  named in the feedback and later cells that call it fail at once, so an answer that never
-  returns costs seconds per cell, not the whole grade;
+  named in the feedback and each later call to it gets a third of a cell's limit, so an answer
+  that never returns costs seconds per cell, not the whole grade;
 - reports, per student, the score, what nbgrader and the course's preprocessors repaired (deleted,
   duplicated, retagged or edited cells), the cells that timed out, crashed or were tampered with,
   and the cause of any failure. The exit status is 1 when a student could not be graded.

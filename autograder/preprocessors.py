@@ -12,9 +12,9 @@
 - ``ResilientExecute``: nbgrader's ``Execute``, except that a kernel that dies, or that cannot
   be interrupted after a cell's time limit, costs the remaining cells their points instead of
   failing the whole submission; a function of the student's that was still running when a cell
-  hit its time limit is named in the feedback and is not waited for again (later cells that call
-  it fail at once); and each cell's time limit can come from the reference solution's own time
-  (``AUTOGRADE_CELL_BUDGETS``, written by ``python -m autograder.batch``).
+  hit its time limit is named in the feedback and later calls to it get a short limit of their
+  own (a test cell's inputs are small); and each cell's time limit can come from the reference
+  solution's own time (``AUTOGRADE_CELL_BUDGETS``, written by ``python -m autograder.batch``).
 - ``CheckSeals`` (after execution): a graded test cell that neither raised nor printed its seal
   did not run to its end (something hijacked execution) and gets an error, so it scores 0; the
   guard lines are removed again, and runaway output is cut short.
