@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,21 +49,69 @@ class CellResult:
 
 @dataclass
 class Execution:
-    """A notebook run: seconds taken and what each code cell did."""
+    """A notebook run: seconds taken and what each code cell did.
+
+    ``hook_errors`` are the errors of the code cells that ``execute`` ran before and after the
+    notebook (``before``/``after``); those cells are not in ``notebook`` or ``cells``."""
 
     path: Path
     seconds: float
     cells: list[CellResult]
     notebook: nbformat.NotebookNode
+    hook_errors: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> list[tuple[int, str]]:
         return [(c.index, e) for c in self.cells for e in c.errors]
 
 
-def execute(path: Path, timeout: int = 600, env: dict[str, str] | None = None) -> Execution:
-    """Run a notebook top to bottom in its own folder, headless, letting errors through."""
+def _cell_errors(cell: nbformat.NotebookNode) -> list[str]:
+    return [f"{o.ename}: {o.evalue}" for o in cell.get("outputs", []) if o.output_type == "error"]
+
+
+def read_execution(
+    path: Path,
+    notebook: nbformat.NotebookNode,
+    seconds: float,
+    hook_errors: Sequence[str] = (),
+) -> Execution:
+    """What each code cell of an executed notebook did (its outputs are the record)."""
+    cells = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code":
+            continue
+        result = CellResult(
+            index,
+            cell.metadata.get("nbgrader", {}).get("grade_id"),
+            is_graded_test(cell),
+        )
+        result.errors = _cell_errors(cell)
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream" and output.name == "stderr":
+                result.stderr += output.text
+            elif output.output_type in ("display_data", "execute_result"):
+                result.images += int("image/png" in output.get("data", {}))
+        cells.append(result)
+    return Execution(path, seconds, cells, notebook, list(hook_errors))
+
+
+def execute(
+    path: Path,
+    timeout: int = 600,
+    env: dict[str, str] | None = None,
+    *,
+    before: str | None = None,
+    after: str | None = None,
+) -> Execution:
+    """Run a notebook top to bottom in its own folder, headless, letting errors through.
+
+    ``before`` and ``after`` are code run in the same kernel before the first cell and after the
+    last (instrumentation, such as a hook that inspects every plot); they are left out of the
+    result, except for their errors (``Execution.hook_errors``)."""
     notebook = nbformat.read(path, as_version=4)
+    added_before = [nbformat.v4.new_code_cell(before)] if before is not None else []
+    added_after = [nbformat.v4.new_code_cell(after)] if after is not None else []
+    notebook.cells = [*added_before, *notebook.cells, *added_after]
     saved = dict(os.environ)
     os.environ.update({"OPTIMLAB_STATIC": "1", "OPTIMLAB_FAST": "1", "MPLBACKEND": "agg"})
     os.environ.update(env or {})
@@ -80,21 +129,6 @@ def execute(path: Path, timeout: int = 600, env: dict[str, str] | None = None) -
     finally:
         os.environ.clear()
         os.environ.update(saved)
-    cells = []
-    for index, cell in enumerate(notebook.cells):
-        if cell.cell_type != "code":
-            continue
-        result = CellResult(
-            index,
-            cell.metadata.get("nbgrader", {}).get("grade_id"),
-            is_graded_test(cell),
-        )
-        for output in cell.get("outputs", []):
-            if output.output_type == "error":
-                result.errors.append(f"{output.ename}: {output.evalue}")
-            elif output.output_type == "stream" and output.name == "stderr":
-                result.stderr += output.text
-            elif output.output_type in ("display_data", "execute_result"):
-                result.images += int("image/png" in output.get("data", {}))
-        cells.append(result)
-    return Execution(path, seconds, cells, notebook)
+    hook_errors = [e for cell in [*added_before, *added_after] for e in _cell_errors(cell)]
+    notebook.cells = notebook.cells[len(added_before) : len(notebook.cells) - len(added_after)]
+    return read_execution(path, notebook, seconds, hook_errors)
