@@ -7,23 +7,28 @@ catalogued mistake, the feedback must name it; a right one must score full marks
 
 - ``test_corpus_covers_every_graded_exercise``: a new exercise without corpus entries fails here.
 - ``test_corpus_in_process``: a quick run of the test cells in this process (seconds).
-- ``test_mutants_with_nbgrader`` (slow): every variant submitted and autograded by stock nbgrader
-  with the course's configuration; prints the table (exercise, variant, points lost, caught by).
-  MUTATION_ASSIGNMENTS=05_adam,06_adamw limits it to some notebooks; MUTATION_JOBS (default 2)
-  grades that many notebooks at once.
+- ``test_mutants_with_nbgrader[<assignment>]`` (slow, one test per notebook, so that
+  pytest-xdist spreads them over its workers): every variant submitted and autograded by stock
+  nbgrader with the course's configuration, in a temporary course (``nbgrader_course`` in
+  tests/conftest.py); prints the table (exercise, variant, points lost, caught by).
+  MUTATION_ASSIGNMENTS=05_adam,06_adamw limits it to some notebooks.
+
+Its control submissions are also each assignment's nbgrader round trip (generate_assignment,
+autograde, generate_feedback, export): the full solution scores full marks in every cell, the
+untouched release scores 0 in every cell, both get HTML feedback, and the export agrees.
 """
 
 from __future__ import annotations
 
+import csv
 import os
 import re
 import shutil
-import subprocess
-import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
@@ -45,7 +50,10 @@ from mutants.corpus import (
 )
 
 from autograder import batch
-from autograder.course import REPO_ROOT
+from autograder.course import assignments
+
+if TYPE_CHECKING:
+    from conftest import Course
 
 CORPUS = Corpus()
 EXERCISES = graded_exercises()
@@ -163,18 +171,6 @@ def test_corpus_in_process(assignment: str, exercise: str, path: Path) -> None:
 
 
 # --- slow: real nbgrader -----------------------------------------------------------------------
-def _nbgrader(course: Path, *args: str, env: dict[str, str]) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "nbgrader", *args, "--log-level=ERROR"],
-        cwd=course,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert result.returncode == 0, result.stderr[-3000:]
-
-
 def _outputs_text(path: Path) -> dict[str, str]:
     """Error messages and printed text of every graded test cell of a graded notebook."""
     notebook = nbformat.read(path, as_version=4)
@@ -220,47 +216,72 @@ def independent_groups(notebook, entries: dict[str, Entry]) -> list[list[str]]:
     return list(groups.values())
 
 
-def grade_assignment(assignment: str, root: Path) -> tuple[list[Row], float, list[str]]:
+# The control submissions. They are also the assignment's nbgrader round trip (generate,
+# autograde, feedback, export), which used to be a test of its own.
+FULL = "control-full"  # the whole solution notebook: must score full marks
+BARE = "control"  # the solution without experiment cells (what the mutants are made from)
+BLANK = "control-blank"  # the untouched release: must score 0 on every cell
+
+
+def check_round_trip(course: Course, full: batch.Result, blank: batch.Result) -> list[str]:
+    """What the round trip asked of nbgrader: the solution earns every point in every cell, the
+    untouched release none in any cell, both get HTML feedback, and the export says so."""
+    problems = []
+    if not full.ok or not blank.ok:
+        return [f"{r.student} was not graded: {r.error}" for r in (full, blank) if not r.ok]
+    if not full.max_score:
+        problems.append(f"the assignment's maximum score is {full.max_score}")
+    lost = {cell: scores for cell, scores in full.cells.items() if scores[0] != scores[1]}
+    if lost or full.score != full.max_score:
+        problems.append(f"the full solution scored {full.score}/{full.max_score}; lost {lost}")
+    earned = {cell: scores[0] for cell, scores in blank.cells.items() if scores[0]}
+    if earned or blank.score:
+        problems.append(f"the untouched release earned {blank.score} points, in {earned}")
+    # One feedback run for the controls (all of them start with "control").
+    course.nbgrader("generate_feedback", course.assignment, "--student=control*")
+    name = course.notebook_name.replace(".ipynb", ".html")
+    for student in (FULL, BLANK):
+        if not (course.root / "feedback" / student / course.assignment / name).is_file():
+            problems.append(f"no HTML feedback for {student}")
+    course.nbgrader("export")
+    with open(course.root / "grades.csv") as handle:
+        exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
+    wanted = {FULL: full.max_score, BLANK: 0.0}
+    if {s: exported.get(s) for s in wanted} != wanted:
+        problems.append(f"nbgrader export says {exported}, expected {wanted} for the controls")
+    return problems
+
+
+def grade_assignment(course: Course) -> tuple[list[Row], float, list[str]]:
     """Submit every corpus variant of an assignment's exercises; autograde; judge each one.
 
     Variants of independent exercises share a submission (each is judged on its own exercise's
     test cells), so a notebook needs as many submissions as its largest group has variants.
     Returns the rows, the seconds one autograde of the full solution notebook took, and the
-    problems with the set-up itself (the control submissions must score full marks).
+    problems with the set-up itself (the controls: see ``check_round_trip``).
     """
-    course = root / assignment
-    shutil.copytree(REPO_ROOT / "solutions" / assignment, course / "solutions" / assignment)
-    shutil.copy(REPO_ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    _nbgrader(course, "generate_assignment", assignment, env=env)
-    source = next((course / "solutions" / assignment).glob("*.ipynb"))
-    solution = nbformat.read(source, as_version=4)
+    assignment = course.assignment
+    release = course.generate()
+    solution = nbformat.read(course.root / "solutions" / assignment / release.name, as_version=4)
     entries = {
         grade_id(c): CORPUS.find(assignment, grade_id(c))
         for c in solution.cells
         if is_answer(c) and CORPUS.find(assignment, grade_id(c)) is not None
     }
 
-    def submit(student: str, notebook) -> None:
-        target = course / "submitted" / student / assignment
-        target.mkdir(parents=True)
-        nbformat.write(notebook, target / source.name)
-
     # One autograde of the whole solution notebook, timed, on its own.
-    submit("control-full", as_submission(solution))
+    course.submit(FULL, as_submission(solution))
     start = time.perf_counter()
-    full = batch.grade_student(course, assignment, "control-full", env=env, protect_packages=())
+    full = batch.grade_student(course.root, assignment, FULL, env=course.env, protect_packages=())
     seconds = time.perf_counter() - start
-    setup_problems = []
-    if not full.ok or full.score != full.max_score:
-        setup_problems.append(f"the full solution scored {full.score}/{full.max_score}: {full}")
 
     queues = [
         [(e, v) for e in group for v in [*entries[e].wrong, *entries[e].right]]
         for group in independent_groups(solution, entries)
     ]
     submissions: dict[str, list[tuple[str, Wrong | Right]]] = {}
-    submit("control", without_experiments(as_submission(solution)))
+    course.submit(BARE, without_experiments(as_submission(solution)))
+    course.submit(BLANK, nbformat.read(release, as_version=4))
     for number in range(max((len(q) for q in queues), default=0)):
         items = [q[number] for q in queues if number < len(q)]
         mutated = solution
@@ -268,11 +289,12 @@ def grade_assignment(assignment: str, root: Path) -> tuple[list[Row], float, lis
             mutated = splice(mutated, exercise, variant)
         student = f"mutant-{number:03d}"
         submissions[student] = items
-        submit(student, without_experiments(as_submission(mutated)))
-    shutil.rmtree(course / "submitted" / "control-full")
-    results = {r.student: r for r in batch.grade_together(course, assignment, env=env)}
+        course.submit(student, without_experiments(as_submission(mutated)))
+    shutil.rmtree(course.root / "submitted" / FULL)
+    results = {r.student: r for r in batch.grade_together(course.root, assignment, env=course.env)}
 
-    control = results["control"]
+    setup_problems = check_round_trip(course, full, results[BLANK])
+    control = results[BARE]
     if not control.ok or control.score != control.max_score:
         setup_problems.append(
             f"the solution without experiment cells scored {control.score}/{control.max_score} "
@@ -283,7 +305,7 @@ def grade_assignment(assignment: str, root: Path) -> tuple[list[Row], float, lis
         result = results[student]
         texts = {}
         if result.ok:
-            graded = next((course / "autograded" / student / assignment).glob("*.ipynb"))
+            graded = next((course.root / "autograded" / student / assignment).glob("*.ipynb"))
             texts = _outputs_text(graded)
         for exercise, variant in items:
             entry = entries[exercise]
@@ -301,28 +323,25 @@ def grade_assignment(assignment: str, root: Path) -> tuple[list[Row], float, lis
     return rows, seconds, setup_problems
 
 
-ASSIGNMENTS = sorted({a for a, _, _ in COVERED})
-
-
 @pytest.mark.slow
-def test_mutants_with_nbgrader(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """Every variant of every covered exercise, graded by stock nbgrader, judged, tabulated."""
-    jobs = int(os.environ.get("MUTATION_JOBS", "2"))
+@pytest.mark.parametrize("assignment", assignments())
+def test_mutants_with_nbgrader(
+    assignment: str,
+    nbgrader_course: Callable[[str], Course],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Every variant of every covered exercise of the assignment, graded by stock nbgrader,
+    judged and tabulated; the controls make it the assignment's full nbgrader round trip."""
     only = os.environ.get("MUTATION_ASSIGNMENTS")  # e.g. "05_adam,06_adamw" while writing a corpus
-    chosen = [a for a in ASSIGNMENTS if not only or a in only.split(",")]
+    if only and assignment not in only.split(","):
+        pytest.skip(f"MUTATION_ASSIGNMENTS={only}")
     start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        outcomes = dict(
-            zip(chosen, pool.map(lambda a: grade_assignment(a, tmp_path), chosen), strict=True)
-        )
-    rows = [row for rows, _, _ in outcomes.values() for row in rows]
-    table = format_table(rows)
-    timings = "\n".join(
-        f"  {assignment:<28} {seconds:6.1f} s" for assignment, (_, seconds, _) in outcomes.items()
-    )
+    rows, seconds, setup = grade_assignment(nbgrader_course(assignment))
     with capsys.disabled():
-        print(f"\n\nMutation table ({time.perf_counter() - start:.0f} s in all)\n{table}")
-        print(f"\nOne autograde of each solution notebook (its own process):\n{timings}\n")
-    problems = [p for _, _, setup in outcomes.values() for p in setup]
+        print(
+            f"\n\nMutation table of {assignment} ({time.perf_counter() - start:.0f} s in all; "
+            f"one autograde of the solution notebook {seconds:.1f} s)\n{format_table(rows)}\n"
+        )
+    problems = list(setup)
     problems += [f"{r.exercise} / {r.variant}: {'; '.join(r.problems)}" for r in rows if r.problems]
     assert not problems, "\n".join(problems)
