@@ -19,6 +19,7 @@ torch.utils.data.DataLoader and copied to the device batch by batch.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -32,6 +33,7 @@ import torch.nn.functional as F
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from optimlab import registry  # noqa: E402
 from optimlab.data import MNIST_MEAN, MNIST_STD, load_mnist  # noqa: E402
 from optimlab.device import choose_device, describe_device, synchronize  # noqa: E402
 from optimlab.mnist_mlp import (  # noqa: E402
@@ -42,25 +44,13 @@ from optimlab.mnist_mlp import (  # noqa: E402
     make_mlp,
 )
 
-# The shape of notebook 10's table, with its learning rates; foreach=True as in the notebook: one
-# call updates every parameter tensor (PyTorch's default only on GPUs).
+# Notebook 10's table: the registry's optimizers with the seed's learning rates, and foreach=True
+# as in the notebook (one call updates every parameter tensor; PyTorch's default only on GPUs).
 OPTIMIZERS: dict[str, Callable[[Iterable[torch.Tensor]], torch.optim.Optimizer]] = {
-    "SGD": lambda params: torch.optim.SGD(params, lr=0.01, foreach=True),
-    "SGD + momentum": lambda params: torch.optim.SGD(params, lr=0.01, momentum=0.9, foreach=True),
-    "RMSprop": lambda params: torch.optim.RMSprop(params, lr=1e-3, alpha=0.9, foreach=True),
-    "Adam": lambda params: torch.optim.Adam(params, lr=1e-3, foreach=True),
-    "AdamW": lambda params: torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01, foreach=True),
+    info.name: functools.partial(info.make_torch, foreach=True)
+    for info in registry.OPTIMIZERS.values()
 }
 WARMUP_STEPS = 20
-
-
-def lion(params: Iterable[torch.Tensor]) -> torch.optim.Optimizer:
-    from lion_pytorch import Lion
-
-    return Lion(params, lr=1e-4)
-
-
-OPTIMIZERS["Lion"] = lion
 
 
 class PerSampleMNIST(torch.utils.data.Dataset):

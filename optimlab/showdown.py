@@ -29,31 +29,22 @@ import numpy as np
 from matplotlib.axes import Axes
 from numpy.typing import ArrayLike, NDArray
 
-from . import landscapes
+from . import landscapes, registry
 from .landscapes import Landscape
 from .plotting import plot_curves, plot_paths
 
-OPTIMIZERS: tuple[str, ...] = ("SGD", "momentum", "RMSprop", "Adam", "AdamW", "Lion")
+# The optimizers, by the names plots and tables show (optimlab.registry holds everything else).
+OPTIMIZERS: tuple[str, ...] = tuple(registry.names())
 
 # Every hyperparameter except the learning rate: the seed's typical values. Lion's weight decay
 # is off (the course's lion_step default) so that its curve shows the sign update alone.
 HYPERPARAMETERS: dict[str, dict[str, float]] = {
-    "SGD": {},
-    "momentum": {"beta": 0.9},
-    "RMSprop": {"beta": 0.9, "eps": 1e-8},
-    "Adam": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8},
-    "AdamW": {"beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.01},
-    "Lion": {"beta1": 0.9, "beta2": 0.99, "weight_decay": 0.0},
+    info.name: info.hyperparameters for info in registry.OPTIMIZERS.values()
 }
 
 # The seed's learning-rate guidance. It gives none for plain SGD: we use momentum's.
 SEED_LEARNING_RATES: dict[str, float] = {
-    "SGD": 0.01,
-    "momentum": 0.01,
-    "RMSprop": 0.001,
-    "Adam": 0.001,
-    "AdamW": 0.001,
-    "Lion": 0.0001,
+    info.name: info.defaults["lr"] for info in registry.OPTIMIZERS.values()
 }
 
 # The learning-rate grid of the sweep: half-decades from 1e-4 to 1.
@@ -72,50 +63,21 @@ def optimizer_factory(name: str, lr: float, **overrides: float) -> OptimizerFact
 
     ``params`` is a list of tensors. The hyperparameters are ``HYPERPARAMETERS[name]`` with
     ``overrides`` on top, in the course's names (``beta``, ``beta1``, ``beta2``, ``eps``,
-    ``weight_decay``), translated to each library's arguments: torch's SGD momentum without
-    dampening is the course's ``v = beta*v + g``, and RMSprop's ``alpha`` is the course's ``beta``.
+    ``weight_decay``); ``optimlab.registry`` translates them to each library's arguments (torch's
+    SGD momentum without dampening is the course's ``v = beta*v + g``; RMSprop's ``alpha`` is the
+    course's ``beta``).
     """
-    if name not in HYPERPARAMETERS:
-        raise ValueError(f"unknown optimizer {name!r}; expected one of {OPTIMIZERS}")
-    unknown = set(overrides) - set(HYPERPARAMETERS[name])
+    info = registry.by_name(name)
+    unknown = set(overrides) - set(info.hyperparameters)
     if unknown:
         raise ValueError(f"{name} has no hyperparameter {sorted(unknown)}")
-    hp = {**HYPERPARAMETERS[name], **overrides}
-    lr = float(lr)
+    hp = {**info.hyperparameters, **overrides, "lr": float(lr)}
 
     def make(params: list[Any]) -> Any:
-        import torch
+        return info.make_torch(params, foreach=False, **hp)
 
-        if name == "SGD":
-            return torch.optim.SGD(params, lr=lr, foreach=False)
-        if name == "momentum":
-            return torch.optim.SGD(
-                params, lr=lr, momentum=hp["beta"], dampening=0.0, nesterov=False, foreach=False
-            )
-        if name == "RMSprop":
-            return torch.optim.RMSprop(
-                params, lr=lr, alpha=hp["beta"], eps=hp["eps"], momentum=0.0, foreach=False
-            )
-        if name in ("Adam", "AdamW"):
-            betas = (hp["beta1"], hp["beta2"])
-            if name == "Adam":
-                return torch.optim.Adam(params, lr=lr, betas=betas, eps=hp["eps"], foreach=False)
-            return torch.optim.AdamW(
-                params,
-                lr=lr,
-                betas=betas,
-                eps=hp["eps"],
-                weight_decay=hp["weight_decay"],
-                foreach=False,
-            )
-        from lion_pytorch import Lion
-
-        return Lion(
-            params, lr=lr, betas=(hp["beta1"], hp["beta2"]), weight_decay=hp["weight_decay"]
-        )
-
-    make.__name__ = f"make_{name}"
-    make.__doc__ = f"Build torch's {name} with lr={lr:g} and {hp} for a list of tensors."
+    make.__name__ = f"make_{info.key}"
+    make.__doc__ = f"Build torch's {name} with {hp} for a list of tensors."
     return make
 
 

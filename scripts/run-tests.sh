@@ -38,4 +38,4 @@ fi
 export PATH="$PWD/.venv/bin:$PATH"
 ruff check .
 ruff format --check optimlab autograder tests benchmarks scripts nbgrader_config.py
-python -m pytest -n 2 "$@"
+python -m pytest -n 2 --full "$@"

@@ -17,7 +17,7 @@ import torch  # noqa: E402
 from autograder.hidden import nb08_landscape_showdown as graded  # noqa: E402
 from autograder.kit import torch_twins  # noqa: E402
 from autograder.kit.core import GradingFailure  # noqa: E402
-from optimlab import animation, landscapes, showdown, widgets  # noqa: E402
+from optimlab import animation, landscapes, registry, showdown, widgets  # noqa: E402
 
 RUN_CHECKS = [
     graded.check_run_sgd,
@@ -52,7 +52,7 @@ def test_reference_run_follows_the_course_formulas() -> None:
     """The harness with torch's SGD momentum is the course's momentum rule, point by point."""
     valley = landscapes.quadratic(a=1.0, b=20.0)
     path = graded.run_optimizer(
-        showdown.optimizer_factory("momentum", 0.01), valley, np.array(valley.start), 30
+        showdown.optimizer_factory("Momentum", 0.01), valley, np.array(valley.start), 30
     )
     p, v = np.array(valley.start), np.zeros(2)
     expected = [p]
@@ -246,20 +246,10 @@ def test_numpy_integer_answer_is_accepted() -> None:
 
 
 # --- optimlab.showdown ---------------------------------------------------------------------------
-COURSE_NAMES = {
-    "SGD": "sgd",
-    "momentum": "momentum",
-    "RMSprop": "rmsprop",
-    "Adam": "adam",
-    "AdamW": "adamw",
-    "Lion": "lion",
-}
-
-
 @pytest.mark.parametrize("name", showdown.OPTIMIZERS)
 def test_factories_follow_the_course_references(name: str) -> None:
     """Each factory's optimizer takes the course reference's steps, with the seed's defaults."""
-    course = COURSE_NAMES[name]
+    course = registry.by_name(name).key
     hyper = dict(showdown.HYPERPARAMETERS[name], lr=0.01)
     grads = torch_twins.make_gradients((2,), 60, seed=3)
     ours = torch_twins.run_reference(course, np.array([0.5, -1.0]), grads, hyper)
@@ -283,7 +273,7 @@ def test_factory_rejects_unknown_names() -> None:
 def test_seed_learning_rates_are_the_seeds() -> None:
     assert showdown.SEED_LEARNING_RATES == {
         "SGD": 0.01,
-        "momentum": 0.01,
+        "Momentum": 0.01,
         "RMSprop": 0.001,
         "Adam": 0.001,
         "AdamW": 0.001,
@@ -307,7 +297,7 @@ def test_gallery_has_the_five_landscapes_with_minima() -> None:
 
 def test_run_all_gives_every_optimizer_the_same_start_and_noise() -> None:
     paths = showdown.run_all(
-        graded.run_optimizer, "noisy valley", {"SGD": 0.01, "momentum": 0.01}, num_steps=20
+        graded.run_optimizer, "noisy valley", {"SGD": 0.01, "Momentum": 0.01}, num_steps=20
     )
     again = showdown.run_all(graded.run_optimizer, "noisy valley", {"SGD": 0.01}, num_steps=20)
     start = showdown.make_landscape("noisy valley").start

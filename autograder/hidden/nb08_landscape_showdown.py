@@ -333,7 +333,7 @@ def _explain_run_mismatch(
 
 
 _STATEFUL: tuple[tuple[str, Callable[[np.random.Generator], dict[str, float]]], ...] = (
-    ("momentum", lambda rng: {"lr": rng.uniform(0.005, 0.02), "beta": rng.uniform(0.5, 0.95)}),
+    ("Momentum", lambda rng: {"lr": rng.uniform(0.005, 0.02), "beta": rng.uniform(0.5, 0.95)}),
     ("RMSprop", lambda rng: {"lr": rng.uniform(0.005, 0.05), "beta": rng.uniform(0.8, 0.99)}),
     ("Adam", lambda rng: {"lr": rng.uniform(0.01, 0.1), "beta1": rng.uniform(0.7, 0.95)}),
     ("AdamW", lambda rng: {"lr": rng.uniform(0.01, 0.1), "weight_decay": rng.uniform(0.01, 0.5)}),
