@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +31,34 @@ def notebook_path(assignment: str, release: bool = False) -> Path:
     if len(notebooks) != 1:
         raise FileNotFoundError(f"expected one notebook in {folder}, found {len(notebooks)}")
     return notebooks[0]
+
+
+def make_course(
+    root: Path, assignment: str, env: Mapping[str, str] | None = None, generate: bool = True
+) -> Path:
+    """A throwaway nbgrader course in ``root``: the course's configuration and one assignment's
+    source; with ``generate``, ``nbgrader generate_assignment`` has made its release and gradebook.
+    Returns ``root``."""
+    shutil.copytree(SOLUTIONS / assignment, root / "solutions" / assignment)
+    shutil.copy(REPO_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+    if generate:
+        run = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "nbgrader",
+                "generate_assignment",
+                assignment,
+                "--log-level=ERROR",
+            ],
+            cwd=root,
+            env=None if env is None else dict(env),
+            capture_output=True,
+            text=True,
+        )
+        if run.returncode != 0:
+            raise RuntimeError(f"nbgrader generate_assignment {assignment} failed:\n{run.stderr}")
+    return root
 
 
 def is_graded_test(cell: nbformat.NotebookNode) -> bool:

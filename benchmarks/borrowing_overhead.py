@@ -14,7 +14,6 @@ import argparse
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,7 +22,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from autograder import batch  # noqa: E402
-from autograder.course import assignments, notebook_path  # noqa: E402
+from autograder.course import assignments, make_course, notebook_path  # noqa: E402
 
 NO_WATCH = """
 import contextlib
@@ -33,15 +32,7 @@ borrowing.watching = lambda *args, **kwargs: contextlib.nullcontext([])
 
 
 def course_for(assignment: str, root: Path) -> Path:
-    course = root / assignment
-    shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
-    shutil.copy(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", assignment, "--log-level=ERROR"],
-        cwd=course,
-        check=True,
-        capture_output=True,
-    )
+    course = make_course(root / assignment, assignment)
     return course
 
 

@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder.course import assignments, execute, notebook_path  # noqa: E402
+from autograder.course import assignments, execute, make_course, notebook_path  # noqa: E402
 
 FIRST = "01_gradient_descent"
 
@@ -33,22 +33,21 @@ def autograde_seconds(assignment: str, env: dict[str, str]) -> tuple[float, bool
     """Seconds of `nbgrader autograde` on the solution as a student's submission, and success."""
     with tempfile.TemporaryDirectory(prefix="autograde-time-") as folder:
         course = Path(folder)
-        shutil.copytree(REPO / "solutions" / assignment, course / "solutions" / assignment)
-        shutil.copy(REPO / "nbgrader_config.py", course / "nbgrader_config.py")
-        nbgrader = [sys.executable, "-m", "nbgrader"]
-        subprocess.run(
-            [*nbgrader, "generate_assignment", assignment, "--log-level=ERROR"],
-            cwd=course,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        make_course(course, assignment, env)
         submitted = course / "submitted" / "timer" / assignment
         submitted.mkdir(parents=True)
         shutil.copy(notebook_path(assignment), submitted / notebook_path(assignment).name)
         start = time.perf_counter()
         run = subprocess.run(
-            [*nbgrader, "autograde", assignment, "--student=timer", "--log-level=ERROR"],
+            [
+                sys.executable,
+                "-m",
+                "nbgrader",
+                "autograde",
+                assignment,
+                "--student=timer",
+                "--log-level=ERROR",
+            ],
             cwd=course,
             env=env,
             capture_output=True,

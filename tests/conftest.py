@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -44,9 +43,9 @@ from filelock import FileLock
 
 from autograder.course import (
     REPO_ROOT,
-    SOLUTIONS,
     Execution,
     execute,
+    make_course,
     notebook_path,
     read_execution,
 )
@@ -312,9 +311,7 @@ def nbgrader_course(tmp_path: Path) -> Callable[[str], Course]:
     """``nbgrader_course(assignment)``: a new temporary course for that assignment."""
 
     def make(assignment: str) -> Course:
-        root = tmp_path / f"course-{assignment}"
-        shutil.copytree(SOLUTIONS / assignment, root / "solutions" / assignment)
-        shutil.copy(REPO_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
+        root = make_course(tmp_path / f"course-{assignment}", assignment, generate=False)
         return Course(root, assignment)
 
     return make

@@ -9,7 +9,6 @@ batch goes on: the last student, the plain solution, is graded normally after al
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -29,7 +28,7 @@ from mutants.corpus import (
 )
 
 from autograder import batch
-from autograder.course import REPO_ROOT, notebook_path
+from autograder.course import REPO_ROOT, make_course, notebook_path
 
 ASSIGNMENT = "01_gradient_descent"
 SOLUTION = nbformat.read(notebook_path(ASSIGNMENT), as_version=4)
@@ -411,16 +410,7 @@ CASES = [
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory):
-    course = tmp_path_factory.mktemp("adversarial")
-    shutil.copytree(REPO_ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
-    shutil.copy(REPO_ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--log-level=ERROR"],
-        cwd=course,
-        env=ENV,
-        check=True,
-        capture_output=True,
-    )
+    course = make_course(tmp_path_factory.mktemp("adversarial"), ASSIGNMENT, ENV)
     name = notebook_path(ASSIGNMENT).name
     for case in CASES:
         folder = course / "submitted" / case.student / ASSIGNMENT

@@ -22,6 +22,7 @@ from mutants.corpus import Right, as_submission, splice
 
 from autograder import batch
 from autograder.course import REPO_ROOT, notebook_path
+from autograder.course import make_course as course_for
 
 ASSIGNMENT = "01_gradient_descent"
 NAME = notebook_path(ASSIGNMENT).name
@@ -36,17 +37,7 @@ ENV = dict(
 
 
 def make_course(root: Path) -> Path:
-    course = root / "course"
-    shutil.copytree(REPO_ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
-    shutil.copy(REPO_ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--log-level=ERROR"],
-        cwd=course,
-        env=ENV,
-        check=True,
-        capture_output=True,
-    )
-    return course
+    return course_for(root / "course", ASSIGNMENT, ENV)
 
 
 def submit(course: Path, student: str, notebook=None, text: str | None = None) -> Path:

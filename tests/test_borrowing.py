@@ -10,7 +10,6 @@ earns with that answer left empty.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -22,7 +21,7 @@ import pytest
 from mutants.corpus import Right, as_submission, exercise_test_cells, splice, without_experiments
 
 from autograder import batch
-from autograder.course import REPO_ROOT, notebook_path
+from autograder.course import REPO_ROOT, make_course, notebook_path
 from autograder.hidden import nb01_gradient_descent, nb09_pytorch_optimizers
 from autograder.kit import update_rules
 from autograder.kit.core import GradingFailure
@@ -178,16 +177,7 @@ SUBMISSIONS = {
 
 
 def _grade_course(course: Path, assignment: str, exercise: str, bodies: dict[str, str]) -> None:
-    shutil.copytree(REPO_ROOT / "solutions" / assignment, course / "solutions" / assignment)
-    shutil.copy(REPO_ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    nbgrader = [sys.executable, "-m", "nbgrader"]
-    subprocess.run(
-        [*nbgrader, "generate_assignment", assignment, "--log-level=ERROR"],
-        cwd=course,
-        env=ENV,
-        check=True,
-        capture_output=True,
-    )
+    make_course(course, assignment, ENV)
     solution = nbformat.read(notebook_path(assignment), as_version=4)
     for name, body in bodies.items():
         folder = course / "submitted" / name / assignment

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from mutants.corpus import Right, as_submission, exercise_test_cells, grade_id, splice
 
 from autograder import batch
-from autograder.course import REPO_ROOT, notebook_path
+from autograder.course import REPO_ROOT, make_course, notebook_path
 
 ASSIGNMENT = "01_gradient_descent"
 SOLUTION = nbformat.read(notebook_path(ASSIGNMENT), as_version=4)
@@ -53,16 +52,7 @@ STUDENTS = {"gd-step-hangs": gd_step_hangs, "experiment-hangs": experiment_hangs
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory):
-    course = tmp_path_factory.mktemp("hanging")
-    shutil.copytree(REPO_ROOT / "solutions" / ASSIGNMENT, course / "solutions" / ASSIGNMENT)
-    shutil.copy(REPO_ROOT / "nbgrader_config.py", course / "nbgrader_config.py")
-    subprocess.run(
-        [sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT, "--log-level=ERROR"],
-        cwd=course,
-        env=ENV,
-        check=True,
-        capture_output=True,
-    )
+    course = make_course(tmp_path_factory.mktemp("hanging"), ASSIGNMENT, ENV)
     for student, build in STUDENTS.items():
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
