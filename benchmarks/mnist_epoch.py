@@ -1,7 +1,7 @@
 """Time one training epoch of the course's MNIST MLP with each optimizer, on this machine's device.
 
-The epoch is the one notebook 10 trains with: its reference ``train_epoch`` (read from
-solutions/10_mnist_showdown), its optimizer table, MNIST kept on the device as tensors and shuffled
+The epoch is the one notebook 11 trains with: its reference ``train_epoch`` (read from
+solutions/11_mnist_showdown), its optimizer table, MNIST kept on the device as tensors and shuffled
 there (optimlab.mnist_mlp). Each row is compared with the floor measured in the same run: the time
 of only the matrix products one epoch of this MLP cannot avoid (forward, and backward for the
 weights and the hidden activations) at the same batch size, on the same device and threads. The
@@ -44,7 +44,7 @@ from optimlab.mnist_mlp import (  # noqa: E402
     make_mlp,
 )
 
-# Notebook 10's table: the registry's optimizers with the seed's learning rates, and foreach=True
+# Notebook 11's table: the registry's optimizers with the seed's learning rates, and foreach=True
 # as in the notebook (one call updates every parameter tensor; PyTorch's default only on GPUs).
 OPTIMIZERS: dict[str, Callable[[Iterable[torch.Tensor]], torch.optim.Optimizer]] = {
     info.name: functools.partial(info.make_torch, foreach=True)
@@ -75,8 +75,8 @@ class PerSampleMNIST(torch.utils.data.Dataset):
 
 
 def notebook_train_epoch() -> Callable[..., torch.Tensor]:
-    """Notebook 10's reference train_epoch, from its solution notebook (what the course runs)."""
-    path = REPO / "solutions" / "10_mnist_showdown" / "10_mnist_showdown.ipynb"
+    """Notebook 11's reference train_epoch, from its solution notebook (what the course runs)."""
+    path = REPO / "solutions" / "11_mnist_showdown" / "11_mnist_showdown.ipynb"
     for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
         if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == "train_epoch":
             namespace = {"torch": torch, "F": F, "batch_indices": batch_indices}
@@ -169,7 +169,7 @@ def main() -> None:
     )
     print(
         f"\n{'optimizer':>15} {'epoch (s)':>10} {'samples/s':>12} {'floor (s)':>10} "
-        f"{'x floor':>8}   (notebook 10's train_epoch; data on {device.type}; best of "
+        f"{'x floor':>8}   (notebook 11's train_epoch; data on {device.type}; best of "
         f"{args.repeats})"
     )
     rates: dict[str, float] = {}

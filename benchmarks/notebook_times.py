@@ -2,7 +2,7 @@
 to notebook 01's time in the same run, and with --autograde the time nbgrader takes to autograde it.
 
     python benchmarks/notebook_times.py                   # every notebook, headless
-    python benchmarks/notebook_times.py 01_gradient_descent 10_mnist_showdown --autograde
+    python benchmarks/notebook_times.py 01_gradient_descent 11_mnist_showdown --autograde
 
 Times on a shared machine are noisy: compare the ratios of one run, and repeat (--repeats keeps
 each notebook's best time). The autograde time is a whole `nbgrader autograde --student` process

@@ -29,7 +29,7 @@ STUDENTS_GROUP = setting("COURSE_STUDENTS_GROUP", "optimizers-students")
 INSTRUCTORS_GROUP = setting("COURSE_INSTRUCTORS_GROUP", "optimizers-instructors")
 STUDENT_ENV = setting("COURSE_STUDENT_ENV", "/opt/optimizers/student-env")
 INSTRUCTOR_ENV = setting("COURSE_INSTRUCTOR_ENV", "/opt/optimizers/instructor-env")
-# MNIST for notebooks 09-10; deploy/make-student-env.sh copies data/ here.
+# MNIST for notebooks 09-12; deploy/make-student-env.sh copies data/ here.
 DATA_DIR = setting("COURSE_DATA_DIR", f"{STUDENT_ENV}/share/optimizers/data")
 # A world-readable copy of deploy/jupyter/ (never the repository itself: it holds the solutions).
 JUPYTER_CONFIG = setting("COURSE_JUPYTER_CONFIG", "/etc/optimizers-hub/jupyter")

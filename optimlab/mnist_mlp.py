@@ -305,7 +305,7 @@ def run_training(
     """Train for ``epochs`` epochs with ``train_epoch`` and evaluate after each with ``evaluate``.
 
     ``train_epoch(model, optimizer, X, y, batch_size, generator)`` and
-    ``evaluate(model, X, y, batch_size)`` are the functions you write in notebook 10. The batches
+    ``evaluate(model, X, y, batch_size)`` are the functions you write in notebook 11. The batches
     are shuffled by one generator seeded with ``seed``, so two runs with the same seed see the
     same batches in the same order. A run whose loss becomes NaN or infinite stops early and is
     marked ``diverged``. On the CPU the thread count is measured again first

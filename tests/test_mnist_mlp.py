@@ -1,5 +1,5 @@
 """The student-side MNIST helpers (optimlab.mnist_mlp, optimlab.device): none of it is graded,
-all of it is relied on by notebooks 09 and 10 and by the hidden tests."""
+all of it is relied on by notebooks 09 and 11 and by the hidden tests."""
 
 from __future__ import annotations
 
@@ -100,7 +100,7 @@ def test_losses_to_numpy_accepts_the_usual_forms() -> None:
 
 
 def test_run_training_records_a_run() -> None:
-    from autograder.hidden.nb10_mnist_showdown import evaluate_accuracy, train_epoch
+    from autograder.hidden.nb11_mnist_showdown import evaluate_accuracy, train_epoch
 
     data = mm.load_mnist_on_device("cpu", train_size=600, test_size=300)
     model = mm.make_mlp((784, 16, 10))
@@ -168,7 +168,7 @@ def test_headless_runs_use_one_thread(monkeypatch) -> None:
 
 
 def test_first_epochs_is_the_shorter_run() -> None:
-    """A run's first epochs equal a run of that many epochs (what notebook 10 shares)."""
+    """A run's first epochs equal a run of that many epochs (what notebook 11 shares)."""
     data = mm.MNISTOnDevice(
         torch.randn(64, 784),
         torch.randint(0, 10, (64,)),

@@ -1,4 +1,4 @@
-"""Hidden tests of notebook 10 (autograder/hidden/nb10_mnist_showdown.py): the references pass,
+"""Hidden tests of notebook 11 (autograder/hidden/nb11_mnist_showdown.py): the references pass,
 each named mistake is caught and named, and malformed answers get a clear message."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from autograder.hidden import nb10_mnist_showdown as mt
+from autograder.hidden import nb11_mnist_showdown as mt
 from autograder.kit.core import GradingFailure
 from optimlab.mnist_mlp import batch_indices
 

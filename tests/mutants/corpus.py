@@ -13,7 +13,7 @@ cell, so the def line and docstring stay the notebook's own (``cell=`` replaces 
 instead). ``caught_by`` lists words of the test cells that must take points off (``"values"``
 matches ``test_adam_step_values``); ``mistake`` is the name of the catalogued mistake the
 feedback must name. When two notebooks use the same answer id (``train_epoch`` in 02 and 10),
-the file also says ``ASSIGNMENT = "10_mnist_showdown"``. Adding an exercise means adding one
+the file also says ``ASSIGNMENT = "11_mnist_showdown"``. Adding an exercise means adding one
 such file.
 """
 

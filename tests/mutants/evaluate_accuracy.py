@@ -1,4 +1,4 @@
-"""evaluate_accuracy (10_mnist_showdown): the fraction of rows classified right, in batches."""
+"""evaluate_accuracy (11_mnist_showdown): the fraction of rows classified right, in batches."""
 
 from .corpus import Right, Wrong
 

@@ -5,7 +5,7 @@ import textwrap
 from .corpus import Right, Wrong
 
 EXERCISE = "train_epoch"
-ASSIGNMENT = "02_minibatch_sgd"  # notebook 10 has an exercise of the same name
+ASSIGNMENT = "02_minibatch_sgd"  # notebook 11 has an exercise of the same name
 
 
 def _epoch(batches: str = "minibatch_indices(len(y), batch_size, rng)", loop: str = "") -> str:

@@ -1,4 +1,4 @@
-"""Hidden tests for notebook 10: one training epoch, the test accuracy, the optimizer's memory.
+"""Hidden tests for notebook 11: one training epoch, the test accuracy, the optimizer's memory.
 
 References (instructor-only; optimlab must not hold them):
 

@@ -1,9 +1,9 @@
-"""train_epoch (10_mnist_showdown): one epoch of minibatch training of a PyTorch model."""
+"""train_epoch (11_mnist_showdown): one epoch of minibatch training of a PyTorch model."""
 
 from .corpus import Right, Wrong
 
 EXERCISE = "train_epoch"
-ASSIGNMENT = "10_mnist_showdown"  # notebook 02 has an exercise of the same name
+ASSIGNMENT = "11_mnist_showdown"  # notebook 02 has an exercise of the same name
 
 
 def _epoch(
