@@ -25,6 +25,8 @@ Conventions students could get wrong, written down plainly:
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -149,3 +151,89 @@ def lion_step(
     new_p = p * (f(1) - f(lr) * f(weight_decay)) - f(lr) * direction
     new_m = f(beta2) * mom + (f(1) - f(beta2)) * g
     return new_p, new_m
+
+
+# --- Notebook 12 (beyond the source): Adafactor's factored second moment, Muon's Newton-Schulz ---
+# Written from torch 2.13's torch/optim/_adafactor.py and _muon.py (what they compute, not how);
+# tests/test_beyond.py checks both against torch.optim over trajectories.
+
+MUON_COEFFICIENTS: tuple[float, float, float] = (3.4445, -4.7750, 2.0315)  # torch's (a, b, c)
+
+
+def adafactor_second_moment(
+    row_var: ArrayLike,
+    col_var: ArrayLike,
+    grad: ArrayLike,
+    step: int,
+    beta2_decay: float = -0.8,
+    eps1: float | None = None,
+) -> tuple[Array, Array, Array]:
+    """Adafactor's factored estimate of E[g^2] for one matrix: (new_row_var, new_col_var, v_hat).
+
+    row_var (m,) and col_var (n,) are running means of g^2 over each row and each column; the
+    new statistic gets the weight step**beta2_decay (1 on step 1, so no bias correction is
+    needed). v_hat = outer(row_var, col_var) / max(mean(row_var), eps1), eps1 defaulting to the
+    dtype's machine epsilon as in torch.optim.Adafactor.
+    """
+    g = _as_float_array(grad)
+    if g.ndim != 2:
+        raise ValueError(f"grad must be a matrix, got shape {g.shape}")
+    f = g.dtype.type
+    weight = f(float(step) ** beta2_decay)
+    floor = np.finfo(g.dtype).eps if eps1 is None else eps1
+    squared = g * g
+    new_row = _like(row_var, g) + weight * (squared.mean(axis=1) - _like(row_var, g))
+    new_col = _like(col_var, g) + weight * (squared.mean(axis=0) - _like(col_var, g))
+    v_hat = np.outer(new_row, new_col) / max(new_row.mean(), f(floor))
+    return new_row, new_col, v_hat
+
+
+def newton_schulz(
+    update: ArrayLike,
+    steps: int = 5,
+    coefficients: tuple[float, float, float] = MUON_COEFFICIENTS,
+    eps: float = 1e-7,
+) -> Array:
+    """Muon's orthogonalization: push every singular value of a matrix towards 1.
+
+    Divide by the Frobenius norm (so every singular value is at most 1), then apply ``steps``
+    times X <- a X + (b A + c A A) X with A = X X^T. A tall matrix is transposed first so that
+    A is the smaller Gram matrix, and transposed back at the end. torch.optim.Muon runs the
+    same iteration in bfloat16; this reference runs in the input's float dtype.
+    """
+    x = _as_float_array(update)
+    if x.ndim != 2:
+        raise ValueError(f"Newton-Schulz needs a matrix, got shape {x.shape}")
+    a, b, c = coefficients
+    tall = x.shape[0] > x.shape[1]
+    if tall:
+        x = x.T
+    x = x / max(np.linalg.norm(x), eps)
+    for _ in range(steps):
+        gram = x @ x.T
+        x = a * x + (b * gram + c * gram @ gram) @ x
+    return x.T if tall else x
+
+
+def muon_step(
+    params: ArrayLike,
+    grad: ArrayLike,
+    momentum_buffer: ArrayLike,
+    lr: float,
+    momentum: float = 0.95,
+    weight_decay: float = 0.1,
+    nesterov: bool = True,
+    orthogonalize: Callable[[Array], Array] = newton_schulz,
+) -> tuple[Array, Array]:
+    """One torch.optim.Muon step on a matrix (adjust_lr_fn=None): (new_params, new_buffer).
+
+    The buffer is an exponential average, B = mu B + (1 - mu) g; Nesterov orthogonalizes
+    (1 - mu) g + mu B. The step is lr * sqrt(max(1, rows / cols)); the decay uses the plain lr.
+    """
+    p = _as_float_array(params)
+    g, buf = _like(grad, p), _like(momentum_buffer, p)
+    new_buf = momentum * buf + (1 - momentum) * g
+    direction = (1 - momentum) * g + momentum * new_buf if nesterov else new_buf
+    scale = lr * max(1.0, p.shape[0] / p.shape[1]) ** 0.5
+    new_p = p * (1 - lr * weight_decay) - scale * orthogonalize(direction)
+    return new_p.astype(p.dtype, copy=False), new_buf
