@@ -155,13 +155,13 @@ def main() -> None:
     args = parser.parse_args()
 
     device = choose_device(args.device)
-    print(
-        f"PyTorch {torch.__version__}; MLP {'-'.join(map(str, ARCHITECTURE))}; "
-        f"batch size {args.batch_size}; one epoch of 60,000 images per row"
-    )
     data = load_mnist_on_device(device)
     x, y = data.x_train, data.y_train
     n = len(x)
+    print(
+        f"PyTorch {torch.__version__}; MLP {'-'.join(map(str, ARCHITECTURE))}; "
+        f"batch size {args.batch_size}; one epoch of {n:,} training images per row"
+    )
     train_epoch = notebook_train_epoch()
     print(
         f"\nThe floor: only the forward and backward matrix products of one epoch (batch "

@@ -5,12 +5,15 @@ What is here (none of it is graded; the notebooks grade what you write around it
 - ``ARCHITECTURE``, ``make_mlp()``: the course's MLP, 784-256-128-10 with ReLU, whose initial
   weights come from a seed only, identical on every device and in every run;
 - ``load_mnist_on_device()``: MNIST standardized and moved to the device once, as tensors, so
-  training never copies a batch from host memory or waits for a DataLoader worker;
+  training never copies a batch from host memory or waits for a DataLoader worker; the training
+  file is split once, the same way everywhere, into 50,000 training and 10,000 validation images
+  (``VALIDATION_SIZE``), and MNIST's own 10,000 test images are kept apart;
 - ``make_generator()``, ``batch_indices()``: shuffling *on the device* from a seeded
   ``torch.Generator``, reproducible and independent of the global random state;
 - ``fast_mode()``: the ``FAST`` switch (environment variable ``OPTIMLAB_FAST``) that shortens runs;
 - ``run_training()``: calls *your* epoch and evaluation functions for a number of epochs, with a
-  progress bar, and records losses, accuracy and honest timings (GPU work is waited for);
+  progress bar, and records losses, **validation** accuracy and honest timings (GPU work is waited
+  for); it never reads the test set. ``final_test_accuracy()`` is the one, separate way to read it;
 - ``smooth()``, ``time_to_accuracy()``, ``progress()``: small helpers for plots and tables.
 """
 
@@ -39,8 +42,10 @@ __all__ = [
     "announce_work",
     "RunResult",
     "batch_indices",
+    "VALIDATION_SIZE",
     "count_parameters",
     "fast_mode",
+    "final_test_accuracy",
     "load_mnist_on_device",
     "losses_to_numpy",
     "plot_runs",
@@ -55,6 +60,10 @@ __all__ = [
 # The course's MLP: 784 pixels in, two hidden ReLU layers of 256 and 128 units, 10 class scores out.
 ARCHITECTURE: tuple[int, ...] = (784, 256, 128, 10)
 FAST_ENV = "OPTIMLAB_FAST"
+# The validation split: the LAST 10,000 images of MNIST's 60,000-image training file. It is a fixed
+# block, not a random draw, so that every notebook, every seed and every run tunes on the same
+# images, and no choice of split can itself be tuned. Training uses the first 50,000 (or fewer).
+VALIDATION_SIZE = 10_000
 STATIC_ENV = "OPTIMLAB_STATIC"
 
 
@@ -121,10 +130,17 @@ def count_parameters(model: nn.Module) -> int:
 
 @dataclass(frozen=True)
 class MNISTOnDevice:
-    """MNIST as standardized float32 tensors on one device: images (N, 784), labels (N,) int64."""
+    """MNIST as standardized float32 tensors on one device: images (N, 784), labels (N,) int64.
+
+    ``x_train``/``y_train`` train; ``x_val``/``y_val`` (images the training never sees) choose
+    learning rates, schedules, batch sizes and epochs; ``x_test``/``y_test`` are read once, at the
+    end, through ``final_test_accuracy()``.
+    """
 
     x_train: torch.Tensor
     y_train: torch.Tensor
+    x_val: torch.Tensor
+    y_val: torch.Tensor
     x_test: torch.Tensor
     y_test: torch.Tensor
 
@@ -137,12 +153,13 @@ class MNISTOnDevice:
         return sum(t.numel() * t.element_size() for t in self._tensors())
 
     def _tensors(self) -> tuple[torch.Tensor, ...]:
-        return (self.x_train, self.y_train, self.x_test, self.y_test)
+        return (self.x_train, self.y_train, self.x_val, self.y_val, self.x_test, self.y_test)
 
     def __repr__(self) -> str:
         return (
-            f"MNISTOnDevice(train={tuple(self.x_train.shape)}, test={tuple(self.x_test.shape)}, "
-            f"device={self.device}, {self.nbytes / 2**20:.0f} MiB)"
+            f"MNISTOnDevice(train={tuple(self.x_train.shape)}, val={tuple(self.x_val.shape)}, "
+            f"test={tuple(self.x_test.shape)}, device={self.device}, "
+            f"{self.nbytes / 2**20:.0f} MiB)"
         )
 
 
@@ -150,24 +167,34 @@ def load_mnist_on_device(
     device: torch.device | str,
     *,
     train_size: int | None = None,
+    val_size: int | None = None,
     test_size: int | None = None,
 ) -> MNISTOnDevice:
     """Load MNIST once, standardize it ((x - mean) / std) and keep it on ``device``.
 
-    ``train_size`` and ``test_size`` keep only the first images of each split (the FAST runs
-    use fewer training images). The images travel to the device as bytes and are converted there.
+    The training file's first 50,000 images train and its last ``VALIDATION_SIZE`` (10,000)
+    validate; the test file is the test set. ``train_size``, ``val_size`` and ``test_size`` keep
+    only the first images of each part (the FAST runs train on fewer images); the parts never
+    overlap, whatever the sizes. The images travel to the device as bytes and are converted there.
     """
 
-    def split(name: str, size: int | None) -> tuple[torch.Tensor, torch.Tensor]:
-        images, labels = load_mnist(split=name, as_tensors=True, device=device)
+    def part(
+        images: torch.Tensor, labels: torch.Tensor, size: int | None, name: str
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         if size is not None:
-            images, labels = images[:size].clone(), labels[:size].clone()
-        images.sub_(MNIST_MEAN).div_(MNIST_STD)
-        return images, labels
+            if not 0 < size <= len(images):
+                raise ValueError(f"{name}_size must be between 1 and {len(images)}, got {size}")
+            images, labels = images[:size], labels[:size]
+        images = images.clone().sub_(MNIST_MEAN).div_(MNIST_STD)
+        return images, labels.clone()
 
-    x_train, y_train = split("train", train_size)
-    x_test, y_test = split("test", test_size)
-    return MNISTOnDevice(x_train, y_train, x_test, y_test)
+    images, labels = load_mnist(split="train", as_tensors=True, device=device)
+    cut = len(images) - VALIDATION_SIZE
+    x_train, y_train = part(images[:cut], labels[:cut], train_size, "train")
+    x_val, y_val = part(images[cut:], labels[cut:], val_size, "val")
+    images, labels = load_mnist(split="test", as_tensors=True, device=device)
+    x_test, y_test = part(images, labels, test_size, "test")
+    return MNISTOnDevice(x_train, y_train, x_val, y_val, x_test, y_test)
 
 
 # ----------------------------------------------------------------------- shuffling on the device
@@ -233,8 +260,9 @@ class RunResult:
 
     ``losses[k]`` is the loss of batch k (all epochs in a row); ``step_epochs[k]`` and
     ``step_seconds[k]`` place that batch on an epoch axis and a training-time axis.
-    ``test_accuracy[e]`` and ``seconds[e]`` are measured after epoch e + 1; ``seconds`` counts
-    training time only (evaluation excluded), with GPU work waited for.
+    ``val_accuracy[e]`` (on the validation images) and ``seconds[e]`` are measured after epoch
+    e + 1; ``seconds`` counts training time only (evaluation excluded), with GPU work waited for.
+    A run never sees the test set: ``final_test_accuracy()`` reads it, once, at the end.
     """
 
     label: str
@@ -242,7 +270,7 @@ class RunResult:
     losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
     step_epochs: np.ndarray = field(default_factory=lambda: np.zeros(0))
     step_seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    test_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    val_accuracy: np.ndarray = field(default_factory=lambda: np.zeros(0))
     seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))
     samples_seen: int = 0
     diverged: bool = False
@@ -250,15 +278,17 @@ class RunResult:
 
     @property
     def epochs(self) -> np.ndarray:
-        return np.arange(1, len(self.test_accuracy) + 1)
+        return np.arange(1, len(self.val_accuracy) + 1)
 
     @property
     def best_accuracy(self) -> float:
-        return float(np.max(self.test_accuracy)) if len(self.test_accuracy) else float("nan")
+        """The highest validation accuracy after any epoch."""
+        return float(np.max(self.val_accuracy)) if len(self.val_accuracy) else float("nan")
 
     @property
     def final_accuracy(self) -> float:
-        return float(self.test_accuracy[-1]) if len(self.test_accuracy) else float("nan")
+        """The validation accuracy after the last epoch."""
+        return float(self.val_accuracy[-1]) if len(self.val_accuracy) else float("nan")
 
     @property
     def samples_per_second(self) -> float:
@@ -272,19 +302,19 @@ class RunResult:
         exactly these steps, so an experiment that needs it can share this one instead of
         training again.
         """
-        epochs = min(int(epochs), len(self.test_accuracy))
+        epochs = min(int(epochs), len(self.val_accuracy))
         steps = int(np.searchsorted(self.step_epochs, epochs, side="right"))
-        per_epoch = self.samples_seen // max(len(self.test_accuracy), 1)
+        per_epoch = self.samples_seen // max(len(self.val_accuracy), 1)
         return dataclasses.replace(
             self,
             label=self.label if label is None else label,
             losses=self.losses[:steps].copy(),
             step_epochs=self.step_epochs[:steps].copy(),
             step_seconds=self.step_seconds[:steps].copy(),
-            test_accuracy=self.test_accuracy[:epochs].copy(),
+            val_accuracy=self.val_accuracy[:epochs].copy(),
             seconds=self.seconds[:epochs].copy(),
             samples_seen=per_epoch * epochs,
-            diverged=self.diverged and epochs >= len(self.test_accuracy),
+            diverged=self.diverged and epochs >= len(self.val_accuracy),
         )
 
 
@@ -305,7 +335,9 @@ def run_training(
     """Train for ``epochs`` epochs with ``train_epoch`` and evaluate after each with ``evaluate``.
 
     ``train_epoch(model, optimizer, X, y, batch_size, generator)`` and
-    ``evaluate(model, X, y, batch_size)`` are the functions you write in notebook 11. The batches
+    ``evaluate(model, X, y, batch_size)`` are the functions you write in notebook 11. After each
+    epoch ``evaluate`` measures the accuracy on the **validation** images (``data.x_val``); the
+    test images are never read here (see ``final_test_accuracy()``). The batches
     are shuffled by one generator seeded with ``seed``, so two runs with the same seed see the
     same batches in the same order. A run whose loss becomes NaN or infinite stops early and is
     marked ``diverged``. On the CPU the thread count is measured again first
@@ -346,10 +378,10 @@ def run_training(
         elapsed += took
         seconds.append(elapsed)
         result.samples_seen += n
-        accuracy.append(float(evaluate(model, data.x_test, data.y_test, eval_batch_size)))
+        accuracy.append(float(evaluate(model, data.x_val, data.y_val, eval_batch_size)))
         if hasattr(bar, "set_postfix"):
             bar.set_postfix(
-                loss=f"{values[-1]:.3f}" if len(values) else "-", test_acc=f"{accuracy[-1]:.4f}"
+                loss=f"{values[-1]:.3f}" if len(values) else "-", val_acc=f"{accuracy[-1]:.4f}"
             )
         if not np.all(np.isfinite(values)):
             result.diverged = True
@@ -359,9 +391,24 @@ def run_training(
     result.losses = np.concatenate(losses) if losses else np.zeros(0)
     result.step_epochs = np.concatenate(step_epochs) if step_epochs else np.zeros(0)
     result.step_seconds = np.concatenate(step_seconds) if step_seconds else np.zeros(0)
-    result.test_accuracy = np.asarray(accuracy)
+    result.val_accuracy = np.asarray(accuracy)
     result.seconds = np.asarray(seconds)
     return result
+
+
+def final_test_accuracy(
+    model: nn.Module,
+    data: MNISTOnDevice,
+    evaluate: Callable[..., Any],
+    eval_batch_size: int = 2000,
+) -> float:
+    """The test accuracy of a trained model: call it once per model, after every choice is made.
+
+    This is the only helper that reads ``data.x_test``. Learning rates, schedules, batch sizes and
+    the number of epochs are chosen on the validation accuracy that ``run_training`` records; a
+    number read here and then used to choose would no longer estimate accuracy on new images.
+    """
+    return float(evaluate(model, data.x_test, data.y_test, eval_batch_size))
 
 
 def announce_work(runs: int, epochs: int, images: int, rate: float | None = None) -> str:
@@ -408,8 +455,8 @@ def smooth(
 
 
 def time_to_accuracy(result: RunResult, target: float = 0.97) -> float | None:
-    """Training seconds until the test accuracy first reached ``target`` (None if it never did)."""
-    reached = np.flatnonzero(result.test_accuracy >= target)
+    """Training seconds until the validation accuracy first reached ``target`` (None if never)."""
+    reached = np.flatnonzero(result.val_accuracy >= target)
     return float(result.seconds[reached[0]]) if reached.size else None
 
 
@@ -420,7 +467,7 @@ def plot_runs(
     span: int = 50,
     accuracy_floor: float = 80.0,
 ) -> Any:
-    """Four panels for a set of runs: smoothed training loss and test accuracy, each against
+    """Four panels for a set of runs: smoothed training loss and validation accuracy, each against
     epochs and against training seconds. Returns the figure.
 
     Accuracies below ``accuracy_floor`` percent are drawn at the bottom edge (marked in the axis
@@ -439,22 +486,24 @@ def plot_runs(
         every = max(1, len(smoothed) // 10)
         for ax, x in ((loss_epoch, run.step_epochs), (loss_time, run.step_seconds)):
             ax.plot(x, smoothed, label=label, markevery=every, markersize=5, linewidth=1.5, **style)
-        accuracy = np.maximum(100 * run.test_accuracy, accuracy_floor)
+        accuracy = np.maximum(100 * run.val_accuracy, accuracy_floor)
         for ax, x in ((acc_epoch, run.epochs), (acc_time, run.seconds)):
             ax.plot(x, accuracy, label=label, markersize=6, linewidth=1.5, **style)
     for ax in (loss_epoch, loss_time):
         ax.set_yscale("log")
         ax.set_ylabel(f"training loss (geometric mean, ~{span} batches)")
     for ax in (acc_epoch, acc_time):
-        ax.set_ylabel(f"test accuracy (%; below {accuracy_floor:g} drawn at {accuracy_floor:g})")
+        ax.set_ylabel(
+            f"validation accuracy (%; below {accuracy_floor:g} drawn at {accuracy_floor:g})"
+        )
     for ax in (loss_epoch, acc_epoch):
         ax.set_xlabel("epoch")
     for ax in (loss_time, acc_time):
         ax.set_xlabel("training time (seconds)")
     loss_epoch.set_title("Loss per batch, against epochs")
     loss_time.set_title("Loss per batch, against seconds")
-    acc_epoch.set_title("Test accuracy after each epoch, against epochs")
-    acc_time.set_title("Test accuracy after each epoch, against seconds")
+    acc_epoch.set_title("Validation accuracy after each epoch, against epochs")
+    acc_time.set_title("Validation accuracy after each epoch, against seconds")
     for ax in axes.flat:
         ax.grid(True, which="major", alpha=0.3)
         ax.legend(fontsize="small", loc="best")

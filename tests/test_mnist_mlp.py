@@ -73,12 +73,68 @@ def test_fast_mode(monkeypatch, value: str, device: str, default, expected: bool
 
 
 def test_data_on_device_is_standardized() -> None:
-    data = mm.load_mnist_on_device("cpu", train_size=2000, test_size=500)
+    data = mm.load_mnist_on_device("cpu", train_size=2000, val_size=400, test_size=500)
     assert data.x_train.shape == (2000, 784) and data.x_test.shape == (500, 784)
+    assert data.x_val.shape == (400, 784) and data.y_val.shape == (400,)
     assert data.x_train.dtype == torch.float32 and data.y_train.dtype == torch.int64
     assert abs(float(data.x_train.mean())) < 0.1
     assert 0.8 < float(data.x_train.std()) < 1.2
     assert "2000" in repr(data) or "(2000, 784)" in repr(data)
+
+
+def test_validation_is_the_last_10000_training_images_and_never_trains() -> None:
+    """The split is fixed: the training file's last 10,000 images, whatever train_size is."""
+    from optimlab.data import load_mnist
+
+    images, labels = load_mnist(split="train", as_tensors=True, device="cpu")
+    full = mm.load_mnist_on_device("cpu")
+    assert len(full.x_train) == 50_000 and len(full.x_val) == mm.VALIDATION_SIZE == 10_000
+    assert torch.equal(full.y_val, labels[50_000:]) and torch.equal(full.y_train, labels[:50_000])
+    expected = (images[50_000:50_005] - mm.MNIST_MEAN) / mm.MNIST_STD
+    torch.testing.assert_close(full.x_val[:5], expected)
+    small = mm.load_mnist_on_device("cpu", train_size=1000, val_size=100)
+    assert torch.equal(small.x_val, full.x_val[:100]) and torch.equal(
+        small.x_train, full.x_train[:1000]
+    )
+    with pytest.raises(ValueError, match="train_size"):
+        mm.load_mnist_on_device("cpu", train_size=50_001)
+
+
+def test_run_training_never_reads_the_test_set() -> None:
+    """run_training evaluates on validation only; final_test_accuracy is the one reader of test."""
+    seen: list[int] = []
+    val, test = torch.randn(30, 784), torch.randn(20, 784)
+    data = mm.MNISTOnDevice(
+        torch.randn(40, 784),
+        torch.randint(0, 10, (40,)),
+        val,
+        torch.randint(0, 10, (30,)),
+        test,
+        torch.randint(0, 10, (20,)),
+    )
+
+    def epoch(model, optimizer, x, y, batch_size, generator):
+        return torch.zeros(2)
+
+    def evaluate(model, x, y, batch_size):
+        seen.append(len(x))
+        assert x is val or x is test
+        return 0.5 if x is val else 0.25
+
+    model = mm.make_mlp((784, 4, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    result = mm.run_training(
+        model,
+        optimizer,
+        data,
+        train_epoch=epoch,
+        evaluate=evaluate,
+        epochs=3,
+        batch_size=20,
+        show_progress=False,
+    )
+    assert seen == [30, 30, 30] and list(result.val_accuracy) == [0.5, 0.5, 0.5]
+    assert mm.final_test_accuracy(model, data, evaluate) == 0.25 and seen[-1] == 20
 
 
 def test_smooth_is_causal_and_unbiased() -> None:
@@ -102,7 +158,7 @@ def test_losses_to_numpy_accepts_the_usual_forms() -> None:
 def test_run_training_records_a_run() -> None:
     from autograder.hidden.nb11_mnist_showdown import evaluate_accuracy, train_epoch
 
-    data = mm.load_mnist_on_device("cpu", train_size=600, test_size=300)
+    data = mm.load_mnist_on_device("cpu", train_size=600, val_size=300, test_size=10)
     model = mm.make_mlp((784, 16, 10))
     result = mm.run_training(
         model,
@@ -114,7 +170,7 @@ def test_run_training_records_a_run() -> None:
         batch_size=100,
         show_progress=False,
     )
-    assert len(result.losses) == 12 and len(result.test_accuracy) == 2
+    assert len(result.losses) == 12 and len(result.val_accuracy) == 2
     assert np.all(np.diff(result.step_seconds) >= 0) and result.seconds[-1] > 0
     np.testing.assert_allclose(result.step_epochs[[5, 11]], [1.0, 2.0])
     assert result.best_accuracy > 0.5 and not result.diverged
@@ -174,6 +230,8 @@ def test_first_epochs_is_the_shorter_run() -> None:
         torch.randint(0, 10, (64,)),
         torch.randn(32, 784),
         torch.randint(0, 10, (32,)),
+        torch.randn(8, 784),
+        torch.randint(0, 10, (8,)),
     )
 
     def epoch(model, optimizer, x, y, batch_size, generator):
@@ -209,5 +267,5 @@ def test_first_epochs_is_the_shorter_run() -> None:
     assert shared.label == "shared" and shared.samples_seen == short.samples_seen == 128
     np.testing.assert_array_equal(shared.losses, short.losses)
     np.testing.assert_array_equal(shared.step_epochs, short.step_epochs)
-    np.testing.assert_array_equal(shared.test_accuracy, short.test_accuracy)
-    assert len(shared.seconds) == len(shared.test_accuracy) == 2
+    np.testing.assert_array_equal(shared.val_accuracy, short.val_accuracy)
+    assert len(shared.seconds) == len(shared.val_accuracy) == 2
