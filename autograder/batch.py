@@ -75,11 +75,30 @@ class Result:
     notes: list[str] = field(default_factory=list)
     error: str = ""
     cells: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # Written answers (cells that are answer and graded: nbgrader's manually graded cells), and
+    # those of them still waiting for a person's grade (grade_id -> points). nbgrader counts a
+    # waiting answer as 0 in ``score``; it is not a 0, it is not graded yet. An unchanged
+    # (unanswered) written answer is scored 0 by nbgrader itself and is not waiting.
+    manual: set[str] = field(default_factory=set)
+    pending: dict[str, float] = field(default_factory=dict)
     log: str = field(default="", repr=False)
 
     @property
     def ok(self) -> bool:
         return self.status == "graded"
+
+    @property
+    def pending_points(self) -> float:
+        return sum(self.pending.values())
+
+    @property
+    def auto_score(self) -> float:
+        """Points earned in the autograded cells (the test cells)."""
+        return sum(got for name, (got, _) in self.cells.items() if name not in self.manual)
+
+    @property
+    def auto_max(self) -> float:
+        return sum(top for name, (_, top) in self.cells.items() if name not in self.manual)
 
 
 def submitted_students(course: Path, assignment: str) -> list[str]:
@@ -288,8 +307,13 @@ def _read_scores(gradebook: Path, assignment: str, student: str, result: Result)
         result.score = float(submission.score)
         result.max_score = float(submission.max_score)
         for notebook in submission.notebooks:
+            answers = {cell.name for cell in notebook.notebook.solution_cells}
             for grade in notebook.grades:
                 result.cells[grade.name] = (float(grade.score), float(grade.max_score))
+                if grade.name in answers:
+                    result.manual.add(grade.name)
+                    if grade.auto_score is None and grade.manual_score is None:
+                        result.pending[grade.name] = float(grade.max_score)
 
 
 def _read_cell_problems(course: Path, assignment: str, student: str) -> list[str]:
@@ -627,13 +651,25 @@ def describe_budgets(limits: Mapping[str, float]) -> str:
     )
 
 
+HEADER = f"{'student':<20} {'status':<20} {'score':>9} {'by hand':>12} {'time':>7}"
+GRADE_BY_HAND = "grade them in formgrader (Manual Grading), then generate the feedback"
+
+
 def format_result(result: Result) -> str:
+    """One line per student under ``HEADER`` (the score counts a written answer that waits for
+    a person's grade as 0, as nbgrader does; "by hand" says how many points wait), then notes."""
     score = (
         f"{result.score:g}/{result.max_score:g}"
         if result.score is not None and result.max_score is not None
         else "-"
     )
-    lines = [f"{result.student:<20} {result.status:<20} {score:>9} {result.seconds:6.1f}s"]
+    waiting = f"{result.pending_points:g} pending" if result.pending else ""
+    lines = [
+        f"{result.student:<20} {result.status:<20} {score:>9} {waiting:>12} {result.seconds:6.1f}s"
+    ]
+    if result.pending:
+        names = ", ".join(f"{name} ({points:g})" for name, points in sorted(result.pending.items()))
+        lines.append(f"{'':<22}- written answers to grade by hand: {names}")
     lines += [f"{'':<22}- {note}" for note in result.notes]
     if result.error:
         lines.append(f"{'':<22}! {result.error}")
@@ -677,7 +713,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "student (while developing them)",
     )
     args = parser.parse_args(argv)
-    header = f"{'student':<20} {'status':<20} {'score':>9} {'time':>7}"
+    header = HEADER
     if args.no_budgets:
         print(header)
     results = autograde(
@@ -695,7 +731,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     failed = [r.student for r in results if not r.ok]
     print(f"\n{len(results) - len(failed)} of {len(results)} students graded.", end=" ")
     print(f"Not graded: {', '.join(failed)}" if failed else "")
+    pending = summarize_pending(results)
+    if pending:
+        print(pending)
     return 1 if failed else 0
+
+
+def summarize_pending(results: Sequence[Result]) -> str:
+    """What the instructor still has to grade by hand ("" when nothing waits)."""
+    waiting = [r for r in results if r.ok and r.pending]
+    if not waiting:
+        return ""
+    points = sum(r.pending_points for r in waiting)
+    return (
+        f"Written answers wait for a grade by hand: {len(waiting)} of {len(results)} students, "
+        f"{points:g} points in all (the scores above count them as 0 until then); "
+        f"{GRADE_BY_HAND}."
+    )
 
 
 if __name__ == "__main__":

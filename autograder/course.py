@@ -17,6 +17,8 @@ from nbclient import NotebookClient
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = REPO_ROOT / "solutions"
 RELEASE = REPO_ROOT / "notebooks"
+# The grade_id of every manually graded written answer starts so (docs/maintainers.md).
+EXPLAIN_PREFIX = "explain_"
 
 
 def assignments() -> list[str]:
@@ -34,12 +36,17 @@ def notebook_path(assignment: str, release: bool = False) -> Path:
 
 
 def make_course(
-    root: Path, assignment: str, env: Mapping[str, str] | None = None, generate: bool = True
+    root: Path,
+    assignment: str,
+    env: Mapping[str, str] | None = None,
+    generate: bool = True,
+    source: Path | None = None,
 ) -> Path:
     """A throwaway nbgrader course in ``root``: the course's configuration and one assignment's
-    source; with ``generate``, ``nbgrader generate_assignment`` has made its release and gradebook.
+    source (``solutions/<assignment>``, or the folder ``source``: a notebook built by a test);
+    with ``generate``, ``nbgrader generate_assignment`` has made its release and gradebook.
     Returns ``root``."""
-    shutil.copytree(SOLUTIONS / assignment, root / "solutions" / assignment)
+    shutil.copytree(source or SOLUTIONS / assignment, root / "solutions" / assignment)
     shutil.copy(REPO_ROOT / "nbgrader_config.py", root / "nbgrader_config.py")
     if generate:
         run = subprocess.run(
@@ -64,6 +71,14 @@ def make_course(
 def is_graded_test(cell: nbformat.NotebookNode) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
+
+
+def is_written_answer(cell: nbformat.NotebookNode) -> bool:
+    """A manually graded answer: a cell that is both an answer (solution) and graded. The
+    course's are markdown "explain" questions (grade_id ``explain_...``); nbgrader cannot score
+    them, so a person does, in formgrader."""
+    meta = cell.get("metadata", {}).get("nbgrader", {})
+    return bool(meta.get("grade")) and bool(meta.get("solution"))
 
 
 @dataclass

@@ -7,11 +7,16 @@ It builds a throwaway nbgrader course from the instructor notebooks in this repo
 the course's own configuration, generates the HTML feedback, prints your score per exercise and
 copies the feedback next to your notebook (``feedback/<notebook name>.html``). Your notebook is
 never modified. It works wherever the README's set-up works: a laptop, Binder, a hub.
+
+Written answers ("explain" questions, graded by a person) are not scored here: the report counts
+the autograded points, lists the written answers that wait for a grade by hand and says where
+the model answers are; the HTML feedback marks them "not graded yet" instead of nbgrader's 0.
 """
 
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import re
 import shutil
@@ -24,7 +29,7 @@ from pathlib import Path
 import nbformat
 
 from . import batch
-from .course import REPO_ROOT, SOLUTIONS
+from .course import REPO_ROOT, SOLUTIONS, is_written_answer
 
 STUDENT = "me"
 EXERCISE_HEADING = re.compile(r"^#+\s*(Exercise\b[^\n]*?)\s*(\(\d+ points?\))?\s*$", re.M)
@@ -42,6 +47,8 @@ class Exercise:
     score: float = 0.0
     max_score: float = 0.0
     problems: list[str] = field(default_factory=list)
+    by_hand: bool = False  # a written answer: a person grades it (course.is_written_answer)
+    pending: float = 0.0  # its points, while no person has graded it
 
 
 def _meta(cell) -> dict:
@@ -52,14 +59,16 @@ def _ids(notebook) -> set[str]:
     return {_meta(c)["grade_id"] for c in notebook.cells if _meta(c).get("grade_id")}
 
 
-def find_assignment(path: Path, assignment: str | None = None) -> tuple[str, Path]:
-    """The assignment a notebook belongs to, and its instructor notebook."""
-    candidates = sorted(SOLUTIONS.glob("*/*.ipynb"))
+def find_assignment(
+    path: Path, assignment: str | None = None, solutions: Path = SOLUTIONS
+) -> tuple[str, Path]:
+    """The assignment a notebook belongs to, and its instructor notebook (in ``solutions``)."""
+    candidates = sorted(Path(solutions).glob("*/*.ipynb"))
     if assignment is not None:
         matches = [c for c in candidates if c.parent.name == assignment]
         if not matches:
             known = ", ".join(sorted({c.parent.name for c in candidates}))
-            raise SelfGradeError(f"no assignment {assignment!r} in {SOLUTIONS} (known: {known})")
+            raise SelfGradeError(f"no assignment {assignment!r} in {solutions} (known: {known})")
         return assignment, matches[0]
     for source in candidates:
         if source.stem == path.stem or source.parent.name == path.parent.name:
@@ -76,7 +85,8 @@ def find_assignment(path: Path, assignment: str | None = None) -> tuple[str, Pat
 
 
 def exercises_of(notebook) -> list[Exercise]:
-    """The graded exercises of an instructor notebook, with their titles and test cells."""
+    """The graded exercises of an instructor notebook, with their titles and test cells; each
+    written answer (graded by hand) is an exercise of its own, its cell its only graded cell."""
     exercises: list[Exercise] = []
     title = ""
     for cell in notebook.cells:
@@ -84,14 +94,18 @@ def exercises_of(notebook) -> list[Exercise]:
             match = EXERCISE_HEADING.search(cell.source)
             if match:
                 title = match.group(1).strip()
-            continue
         meta = _meta(cell)
-        if meta.get("solution") and cell.cell_type == "code":
+        if is_written_answer(cell):
+            name = meta["grade_id"]
+            exercises.append(Exercise(name, title or name, [name], by_hand=True))
+        elif meta.get("solution") and cell.cell_type == "code":
             exercises.append(Exercise(meta["grade_id"], title or meta["grade_id"]))
-    answers = [e.answer for e in exercises]
+    answers = [e.answer for e in exercises if not e.by_hand]
     previous: Exercise | None = None
     for cell in notebook.cells:
         meta = _meta(cell)
+        if is_written_answer(cell) or (meta.get("solution") and cell.cell_type != "code"):
+            continue  # graded as a cell of its own, or not graded at all
         if meta.get("solution"):
             previous = next(e for e in exercises if e.answer == meta["grade_id"])
         elif meta.get("grade"):
@@ -146,14 +160,21 @@ def _nbgrader(course: Path, env: dict[str, str], *args: str) -> None:
 
 
 def selfgrade(
-    notebook: Path, assignment: str | None = None, feedback_dir: Path | None = None, out=None
+    notebook: Path,
+    assignment: str | None = None,
+    feedback_dir: Path | None = None,
+    out=None,
+    solutions: Path = SOLUTIONS,
 ) -> tuple[list[Exercise], Path]:
-    """Grade ``notebook``; return its exercises with scores and the path of the HTML feedback."""
+    """Grade ``notebook``; return its exercises with scores and the path of the HTML feedback.
+
+    ``solutions`` is the folder of instructor notebooks (the repository's, unless a test has
+    its own)."""
     out = out or sys.stdout
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise SelfGradeError(f"{notebook} does not exist")
-    assignment, source = find_assignment(notebook, assignment)
+    assignment, source = find_assignment(notebook, assignment, solutions)
     print(f"Grading {notebook.name} as {assignment}, hidden tests included...", file=out)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH")) if p)
@@ -169,11 +190,12 @@ def selfgrade(
         if not result.ok:
             raise SelfGradeError(f"grading failed: {result.error}\n{result.log[-2000:]}")
         _nbgrader(course, env, "generate_feedback", assignment, f"--student={STUDENT}")
-        html = course / "feedback" / STUDENT / assignment / f"{source.stem}.html"
+        produced = course / "feedback" / STUDENT / assignment / f"{source.stem}.html"
         target_dir = Path(feedback_dir) if feedback_dir else notebook.parent / "feedback"
         target_dir.mkdir(parents=True, exist_ok=True)
         feedback = target_dir / f"{notebook.stem}.html"
-        shutil.copy(html, feedback)
+        text = produced.read_text(encoding="utf-8")
+        feedback.write_text(mark_pending(text, result.pending, source), encoding="utf-8")
         graded = next((course / "autograded" / STUDENT / assignment).glob("*.ipynb"))
         problems = _what_went_wrong(graded)
 
@@ -181,27 +203,93 @@ def selfgrade(
     for exercise in exercises:
         for name in exercise.cells:
             got, top = result.cells.get(name, (0.0, 0.0))
-            exercise.score += got
             exercise.max_score += top
-            if got < top:
+            if name in result.pending:
+                exercise.pending += top
+                continue
+            exercise.score += got
+            if exercise.by_hand and got < top:
+                exercise.problems.append(f"{name}: {NOT_ANSWERED}")
+            elif got < top:
                 exercise.problems.append(f"{name}: {problems.get(name, 'failed')}")
-    _print_report(exercises, result, feedback, out)
+    _print_report(exercises, result, feedback, out, model_answers(source))
     return exercises, feedback
 
 
-def _print_report(exercises: list[Exercise], result: batch.Result, feedback: Path, out) -> None:
+NOT_ANSWERED = "no answer (the cell is as it was handed out), so 0"
+
+
+def model_answers(source: Path) -> str:
+    """Where the model answers are: the instructor notebook, relative to the repository."""
+    try:
+        return str(source.relative_to(REPO_ROOT))
+    except ValueError:
+        return str(source)
+
+
+def pending_advice(points: float, where: str) -> str:
+    """What a learner does about written answers that wait for a person's grade."""
+    return (
+        f"{points:g} point{'s' if points != 1 else ''} to be graded by hand: compare your answer "
+        f"with the model answer in {where} (open course) or wait for your instructor"
+    )
+
+
+def mark_pending(page: str, pending: dict[str, float], source: Path) -> str:
+    """nbgrader's feedback shows a written answer that no person has graded yet as "Score: 0.0";
+    say "not graded yet" there instead, and what to do, above the table of contents."""
+    if not pending:
+        return page
+    for name in pending:
+        anchor = re.escape(f'<a name="{name}"></a>')
+        link = re.escape(f'<a href="#{name}">')
+        page = re.sub(
+            rf"({link}[^<]*</a>\s*\(Score:\s*)[0-9.]+(\s*/)",
+            r"\1not graded yet\2",
+            page,
+        )
+        page = re.sub(
+            rf"({anchor}.*?Score:\s*)[0-9.]+(\s*/)",
+            r"\1not graded yet\2",
+            page,
+            count=1,
+            flags=re.S,
+        )
+    note = html.escape(
+        f"Written answers ({', '.join(sorted(pending))}) are graded by a person, not by the "
+        f"autograder: the total above counts them as 0 until then. "
+        f"{pending_advice(sum(pending.values()), model_answers(source))}."
+    )
+    return page.replace(
+        '<div id="toc">', f'<p class="pending-note"><b>{note}</b></p>\n<div id="toc">', 1
+    )
+
+
+def _print_report(
+    exercises: list[Exercise], result: batch.Result, feedback: Path, out, where: str
+) -> None:
     width = max((len(e.title) for e in exercises), default=10)
     print("", file=out)
     for exercise in exercises:
-        mark = "✓" if exercise.score == exercise.max_score else "✗"
-        print(
-            f"  {mark} {exercise.title:<{width}}  {exercise.answer:<26} "
-            f"{exercise.score:g} / {exercise.max_score:g}",
-            file=out,
-        )
+        if exercise.pending:
+            mark, score = "✎", f"? / {exercise.max_score:g}  (graded by hand)"
+        else:
+            mark = "✓" if exercise.score == exercise.max_score else "✗"
+            score = f"{exercise.score:g} / {exercise.max_score:g}"
+        print(f"  {mark} {exercise.title:<{width}}  {exercise.answer:<26} {score}", file=out)
         for problem in exercise.problems:
             print(f"      - {problem}", file=out)
-    print(f"\n  Total: {result.score:g} / {result.max_score:g} points", file=out)
+    if not result.manual:
+        print(f"\n  Total: {result.score:g} / {result.max_score:g} points", file=out)
+    else:
+        print(f"\n  Total: {result.auto_score:g} / {result.auto_max:g} points autograded", file=out)
+        written = [e for e in exercises if e.by_hand and not e.pending]
+        if written:
+            got = sum(e.score for e in written)
+            top = sum(e.max_score for e in written)
+            print(f"  Written answers graded: {got:g} / {top:g} points", file=out)
+        if result.pending:
+            print(f"  {pending_advice(result.pending_points, where)}.", file=out)
     for note in result.notes:
         print(f"  Note: {note}", file=out)
     print(f"\nFeedback with every test and message (open it in a browser):\n  {feedback}", file=out)
