@@ -4,6 +4,7 @@ The interface, stated once (every optimizer notebook, 01-07, uses it):
 
     new_params                 = gd_step(params, grad, lr)
     new_params, new_velocity   = momentum_step(params, grad, velocity, lr, beta)
+    new_params, new_sum_sq     = adagrad_step(params, grad, sum_sq, lr, eps)
     new_params, new_cache      = rmsprop_step(params, grad, cache, lr, beta, eps)
     new_params, new_m, new_v   = adam_step(params, grad, m, v, t, lr, beta1, beta2, eps)
     new_params, new_m, new_v   = adamw_step(params, grad, m, v, t, lr, beta1, beta2, eps,
@@ -76,6 +77,20 @@ def rmsprop_step(
     f = p.dtype.type
     new_cache = f(beta) * c + (f(1) - f(beta)) * g * g
     return p - f(lr) * g / (np.sqrt(new_cache) + f(eps)), new_cache
+
+
+def adagrad_step(
+    params: ArrayLike, grad: ArrayLike, sum_sq: ArrayLike, lr: float, eps: float = 1e-8
+) -> tuple[Array, Array]:
+    """Adagrad: sum_sq = sum_sq + g**2; p = p - lr*g/(sqrt(sum_sq)+eps).
+
+    torch.optim.Adagrad with lr_decay=0, weight_decay=0, initial_accumulator_value=0 (its
+    defaults) computes the same, eps outside the root too; only its default eps (1e-10) differs.
+    """
+    p = _as_float_array(params)
+    g, s = _like(grad, p), _like(sum_sq, p)
+    new_sum = s + g * g
+    return p - p.dtype.type(lr) * g / (np.sqrt(new_sum) + p.dtype.type(eps)), new_sum
 
 
 def _adam_direction(
