@@ -1,0 +1,237 @@
+"""Hidden tests for notebook 04's Adagrad exercise (RMSprop's checks come from the kit).
+
+The course's Adagrad keeps the running *sum* of squared gradients and divides by its root, with
+eps outside the root (torch.optim.Adagrad with lr_decay=0, weight_decay=0 and
+initial_accumulator_value=0):
+
+    sum_sq = sum_sq + g**2;   params = params - lr * g / (sqrt(sum_sq) + eps)
+
+Adagrad is not in optimlab/registry.py (that table drives the showdowns and notebook 09), so its
+update rule is described here and compared with the kit's trajectory comparison, which names a
+catalogued mistake when one reproduces the student's whole run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from autograder import references as ref
+from autograder.kit.core import (
+    Mistake,
+    as_outputs,
+    call,
+    copy_args,
+    explain_mismatch,
+    fail,
+    matches,
+    tolerance,
+)
+from autograder.kit.core import check_inputs_unchanged as inputs_unchanged
+from autograder.kit.update_rules import UpdateRule
+from autograder.kit.update_rules import _run_and_compare as compare_trajectory
+
+
+# --- known mistakes (each with adagrad_step's signature) -----------------------------------------
+def _moving_average(beta: float) -> Callable[..., Any]:
+    def rule(p, g, s, lr, eps):
+        new_s = beta * s + (1 - beta) * g * g
+        return p - lr * g / (np.sqrt(new_s) + eps), new_s
+
+    return rule
+
+
+ADAGRAD_MISTAKES = (
+    Mistake(
+        "eps inside the square root (sqrt(sum_sq + eps))",
+        "eps only keeps the division finite; check on which side of the square root the course "
+        "adds it",
+        lambda p, g, s, lr, eps: (p - lr * g / np.sqrt(s + g * g + eps), s + g * g),
+    ),
+    Mistake(
+        "a moving average of squared gradients (RMSprop's cache) instead of the sum",
+        "Adagrad never forgets: every squared gradient stays in the accumulator with full weight",
+        _moving_average(0.9),
+    ),
+    Mistake(
+        "a moving average of squared gradients (RMSprop's cache, beta = 0.99) instead of the sum",
+        "Adagrad never forgets: every squared gradient stays in the accumulator with full weight",
+        _moving_average(0.99),
+    ),
+    Mistake(
+        "the gradient added to the accumulator without squaring it",
+        "the accumulator measures the size of the gradients, whatever their sign",
+        lambda p, g, s, lr, eps: (p - lr * g / (np.sqrt(s + g) + eps), s + g),
+    ),
+    Mistake(
+        "the absolute gradient added to the accumulator instead of its square",
+        "the accumulator collects squares, so that its root has the units of a gradient",
+        lambda p, g, s, lr, eps: (p - lr * g / (np.sqrt(s + np.abs(g)) + eps), s + np.abs(g)),
+    ),
+    Mistake(
+        "the accumulator not carried between steps (only this step's squared gradient)",
+        "add this step's contribution to the sum_sq you were given; the caller passes back what "
+        "you returned",
+        lambda p, g, s, lr, eps: (p - lr * g / (np.sqrt(g * g) + eps), g * g),
+    ),
+    Mistake(
+        "the step divided by the sum itself instead of its square root",
+        "the divisor should have the units of a gradient, like RMSprop's",
+        lambda p, g, s, lr, eps: (p - lr * g / (s + g * g + eps), s + g * g),
+    ),
+    Mistake(
+        "the step divided by the old sum (before this step's gradient is added)",
+        "update the accumulator first, then divide by the new one",
+        lambda p, g, s, lr, eps: (p - lr * g / (np.sqrt(s) + eps), s + g * g),
+    ),
+    Mistake(
+        "the step taken uphill (params + ...)",
+        "a descent step moves against the gradient",
+        lambda p, g, s, lr, eps: (p + lr * g / (np.sqrt(s + g * g) + eps), s + g * g),
+    ),
+)
+
+# eps = 1e-8 as in the notebook; lr larger than usual so that every step shows.
+ADAGRAD = UpdateRule(
+    "adagrad_step",
+    ref.adagrad_step,
+    ("sum_sq",),
+    False,
+    {"lr": 0.05, "eps": 1e-8},
+    ADAGRAD_MISTAKES,
+)
+
+
+# --- inputs --------------------------------------------------------------------------------------
+def _gradients(
+    rng: np.random.Generator, shape: tuple[int, ...], steps: int, dtype: Any = np.float64
+) -> list[np.ndarray]:
+    """Gradients whose size differs by coordinate (1e-3 to 10) and changes over time; a quarter
+    of the coordinates are rare (zero on most steps), as Adagrad's sparse features are."""
+    per_coordinate = 10.0 ** rng.uniform(-3, 1, size=shape)
+    rare = rng.random(shape) < 0.25
+    grads = []
+    for k in range(steps):
+        g = per_coordinate * rng.standard_normal(shape) * (1 + 0.5 * np.sin(k))
+        g = np.where(rare & (rng.random(shape) > 0.1), 0.0, g)
+        grads.append(np.asarray(g).astype(dtype))
+    return grads
+
+
+def _compare(
+    fn: Callable[..., Any],
+    params: np.ndarray,
+    grads: Sequence[np.ndarray],
+    label: str,
+    hyper: dict[str, float] | None = None,
+    sum_sq: np.ndarray | None = None,
+) -> None:
+    state = None if sum_sq is None else [sum_sq.astype(params.dtype)]
+    compare_trajectory(fn, ADAGRAD, params, grads, hyper or ADAGRAD.hyper, label, state)
+
+
+# --- the checks ----------------------------------------------------------------------------------
+def check_adagrad_own_update(fn: Callable[..., Any]) -> None:
+    """The update is computed by the student's own code, not borrowed from the reference."""
+    params, grad = np.array([1.0, -2.0, 0.5]), np.array([0.5, -1.0, 0.25])
+    call(fn, "adagrad_step", params, grad, np.abs(grad), **ADAGRAD.hyper)
+
+
+def check_adagrad_trajectory(fn: Callable[..., Any], steps: int = 200, seed: int = 404) -> None:
+    """200 steps from a zero sum, from a caller's non-zero sum, and with other lr and eps."""
+    rng = np.random.default_rng(seed)
+    for shape in [(6,), (3, 4)]:
+        _compare(fn, rng.standard_normal(shape), _gradients(rng, shape, steps), "random gradients")
+    start = 10.0 ** rng.uniform(-2, 2, size=5)
+    _compare(
+        fn,
+        rng.standard_normal(5),
+        _gradients(rng, (5,), 30),
+        "a non-zero sum_sq passed in",
+        sum_sq=start,
+    )
+    _compare(
+        fn,
+        rng.standard_normal(5),
+        _gradients(rng, (5,), 60),
+        "other hyperparameters",
+        hyper={"lr": 0.3, "eps": 1e-3},
+    )
+
+
+def check_adagrad_shapes_and_dtypes(fn: Callable[..., Any], seed: int = 405) -> None:
+    """Works on any shape, from a single number to a 3-D array, in float32 and float64."""
+    rng = np.random.default_rng(seed)
+    for shape in [(), (1,), (2, 3, 4), (1, 7)]:
+        for dtype in (np.float64, np.float32):
+            params = rng.standard_normal(shape).astype(dtype)
+            grads = _gradients(rng, shape, 6, dtype)
+            result = call(
+                fn, "adagrad_step", params.copy(), grads[0], np.zeros_like(params), **ADAGRAD.hyper
+            )
+            for output, name in zip(
+                as_outputs(result, ADAGRAD.outputs, "adagrad_step"), ADAGRAD.outputs, strict=True
+            ):
+                if output.shape != params.shape:
+                    fail(
+                        f"For params of shape {params.shape}, `{name}` has shape {output.shape}.",
+                        hint="keep the shape of the parameters; avoid reshaping, flattening or "
+                        "converting to a Python list",
+                    )
+                if dtype == np.float32 and output.dtype != np.float32:
+                    fail(
+                        f"For float32 params, `{name}` came back as {output.dtype}.",
+                        hint="build results from the inputs with NumPy arithmetic; avoid "
+                        "np.float64(...) constants or .astype(float)",
+                    )
+            _compare(fn, params, grads, f"shape {shape}")
+
+
+def check_adagrad_edge_cases(fn: Callable[..., Any], seed: int = 406) -> None:
+    """Zero gradients (no NaN), exact zeros, tiny and huge gradients, a large learning rate."""
+    rng = np.random.default_rng(seed)
+    shape = (8,)
+    params = rng.standard_normal(shape)
+    _compare(fn, params, [np.zeros(shape) for _ in range(3)], "all-zero gradients")
+    mixed = [g * (rng.random(shape) < 0.5) for g in _gradients(rng, shape, 8)]
+    _compare(fn, params, mixed, "gradients with exact zeros")
+    tiny = [1e-9 * g for g in _gradients(rng, shape, 8)]
+    _compare(fn, params, tiny, "tiny gradients (about 1e-9 to 1e-12)")
+    huge = [1e6 * g for g in _gradients(rng, shape, 8)]
+    _compare(fn, params, huge, "huge gradients (about 1e6)")
+    _compare(
+        fn, params * 10, _gradients(rng, shape, 8), "large learning rate", {"lr": 2.0, "eps": 1e-8}
+    )
+
+
+def check_adagrad_inputs_unchanged(fn: Callable[..., Any], seed: int = 407) -> None:
+    """The function returns new arrays and leaves params, grad and sum_sq exactly as they were."""
+    rng = np.random.default_rng(seed)
+    shape = (4, 3)
+    args = [
+        rng.standard_normal(shape),
+        rng.standard_normal(shape),
+        np.abs(rng.standard_normal(shape)),
+    ]
+    originals = copy_args(args)
+
+    def run(arguments: Sequence[Any]) -> list[np.ndarray]:
+        result = call(fn, "adagrad_step", *arguments, **ADAGRAD.hyper)
+        return as_outputs(result, ADAGRAD.outputs, "adagrad_step")
+
+    got = inputs_unchanged(run, args, ["params", "grad", "sum_sq"], "adagrad_step")
+    want = [np.asarray(x) for x in ref.adagrad_step(*originals, **ADAGRAD.hyper)]
+    if not matches(got, want, tolerance(np.float64)):
+        explain_mismatch(
+            "adagrad_step",
+            ADAGRAD.outputs,
+            got,
+            want,
+            "On read-only inputs (lr=0.05, eps=1e-08)",
+            ADAGRAD_MISTAKES,
+            originals,
+            ADAGRAD.hyper,
+            tolerance(np.float64),
+        )
