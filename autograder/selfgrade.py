@@ -287,7 +287,7 @@ def _print_report(
         if written:
             got = sum(e.score for e in written)
             top = sum(e.max_score for e in written)
-            print(f"  Written answers graded: {got:g} / {top:g} points", file=out)
+            print(f"  Written answers already scored: {got:g} / {top:g} points", file=out)
         if result.pending:
             print(f"  {pending_advice(result.pending_points, where)}.", file=out)
     for note in result.notes:

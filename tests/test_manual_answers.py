@@ -293,8 +293,8 @@ def learner_notebook(release: Path, code: bool, text: bool) -> nbformat.Notebook
 @pytest.mark.slow
 def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Path) -> None:
     """generate_assignment hides the model answer and rubric; autograde scores the tests and
-    leaves an answered explain question pending (not 0), scores an unanswered one 0; the batch
-    report and summary say so; a regrade keeps the instructor's hand grade."""
+    leaves an answered explain question pending (not 0), scores an unanswered or deleted one 0;
+    the batch report and summary say so; a regrade keeps the instructor's hand grade."""
     source = write_source(tmp_path / "source" / TOY)
     course = make_course(tmp_path / "course", TOY, ENV, source=source)
     release = course / "notebooks" / TOY / f"{TOY}.ipynb"
@@ -304,13 +304,21 @@ def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Pat
     for secret in ("Model answer", "Rubric", "BEGIN SOLUTION", "minus signs cancel"):
         assert secret not in cell.source
 
-    students = {"ada": (True, True), "bob": (True, False), "cyd": (False, True)}
+    students = {
+        "ada": (True, True),
+        "bob": (True, False),
+        "cyd": (False, True),
+        "dan": (True, True),
+    }
     for student, (code, text) in students.items():
         folder = course / "submitted" / student / TOY
         folder.mkdir(parents=True)
-        nbformat.write(learner_notebook(release, code, text), folder / f"{TOY}.ipynb")
+        notebook = learner_notebook(release, code, text)
+        if student == "dan":  # deleted the question's cell
+            notebook.cells = [c for c in notebook.cells if not is_written_answer(c)]
+        nbformat.write(notebook, folder / f"{TOY}.ipynb")
     results = {r.student: r for r in batch.autograde(course, TOY, env=ENV, budget_factor=None)}
-    ada, bob, cyd = results["ada"], results["bob"], results["cyd"]
+    ada, bob, cyd, dan = (results[s] for s in students)
     assert all(r.ok for r in results.values()), [r.error for r in results.values()]
     # ada: tests full, her written answer waits for a person; nbgrader's own total counts it 0
     assert (ada.auto_score, ada.auto_max) == (3.0, 3.0)
@@ -320,6 +328,9 @@ def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Pat
     assert bob.pending == {} and bob.cells["explain_square_sign"] == (0.0, 2.0)
     # cyd answered the question but not the function: the tests score 0, the answer waits
     assert (cyd.auto_score, cyd.pending) == (0.0, {"explain_square_sign": 2.0})
+    # dan deleted the cell: the course's NormalizeCells puts the released one back, unanswered
+    assert dan.pending == {} and dan.cells["explain_square_sign"] == (0.0, 2.0)
+    assert any("'explain_square_sign' was missing" in note for note in dan.notes), dan.notes
     report = "\n".join(batch.format_result(r) for r in results.values())
     print(report)
     assert re.search(r"ada\s+graded\s+3/5\s+2 pending", report)
@@ -327,7 +338,7 @@ def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Pat
     assert "pending" not in batch.format_result(bob)
     summary = batch.summarize_pending(list(results.values()))
     print(summary)
-    assert "2 of 3 students, 4 points in all" in summary and "Manual Grading" in summary
+    assert "2 of 4 students, 4 points in all" in summary and "Manual Grading" in summary
 
     # The instructor grades ada's answer in formgrader (the gradebook API does the same) ...
     from nbgrader.api import Gradebook
@@ -341,6 +352,10 @@ def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Pat
     again = batch.grade_student(course, TOY, "ada", env=ENV, protect_packages=())
     assert again.ok, again.error
     assert again.pending == {} and (again.score, again.max_score) == (4.5, 5.0)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        grade = gradebook.find_grade("explain_square_sign", TOY, TOY, "ada")
+        # nbgrader flags a hand-graded cell for another look after an autograde (docs say so)
+        assert (grade.manual_score, grade.needs_manual_grade) == (1.5, True)
 
     run = subprocess.run(
         [sys.executable, "-m", "nbgrader", "export", "--log-level=ERROR"],
@@ -355,7 +370,7 @@ def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Pat
         for row in csv.DictReader(io.StringIO((course / "grades.csv").read_text()))
     }
     # nbgrader's CSV has no "pending" column: cyd's waiting answer is in it as 0 (docs say so)
-    assert exported == {"ada": (4.5, 5.0), "bob": (3.0, 5.0), "cyd": (0.0, 5.0)}
+    assert exported == {"ada": (4.5, 5.0), "bob": (3.0, 5.0), "cyd": (0.0, 5.0), "dan": (3.0, 5.0)}
 
 
 @pytest.mark.slow
