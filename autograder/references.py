@@ -4,6 +4,7 @@ The interface, stated once (every optimizer notebook, 01-07, uses it):
 
     new_params                 = gd_step(params, grad, lr)
     new_params, new_velocity   = momentum_step(params, grad, velocity, lr, beta)
+    new_params, new_velocity   = nesterov_step(params, grad, velocity, lr, beta)
     new_params, new_sum_sq     = adagrad_step(params, grad, sum_sq, lr, eps)
     new_params, new_cache      = rmsprop_step(params, grad, cache, lr, beta, eps)
     new_params, new_m, new_v   = adam_step(params, grad, m, v, t, lr, beta1, beta2, eps)
@@ -61,6 +62,21 @@ def momentum_step(
     g, v = _like(grad, p), _like(velocity, p)
     new_v = p.dtype.type(beta) * v + g
     return p - p.dtype.type(lr) * new_v, new_v
+
+
+def nesterov_step(
+    params: ArrayLike, grad: ArrayLike, velocity: ArrayLike, lr: float, beta: float
+) -> tuple[Array, Array]:
+    """Nesterov momentum as torch.optim.SGD(nesterov=True, dampening=0) computes it.
+
+    v = beta*v + g, as in momentum_step; the step looks ahead along the new velocity:
+    p = p - lr*(g + beta*v).
+    """
+    p = _as_float_array(params)
+    g, v = _like(grad, p), _like(velocity, p)
+    f = p.dtype.type
+    new_v = f(beta) * v + g
+    return p - f(lr) * (g + f(beta) * new_v), new_v
 
 
 def rmsprop_step(
