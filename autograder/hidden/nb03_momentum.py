@@ -27,7 +27,22 @@ from typing import Any
 import numpy as np
 
 from autograder import references as ref
-from autograder.kit.core import Mistake, as_number, call, check_numbers, fail, substituted
+from autograder.kit.core import (
+    Mistake,
+    as_number,
+    as_outputs,
+    call,
+    check_numbers,
+    copy_args,
+    explain_mismatch,
+    fail,
+    matches,
+    substituted,
+    tolerance,
+)
+from autograder.kit.core import check_inputs_unchanged as inputs_unchanged
+from autograder.kit.update_rules import UpdateRule
+from autograder.kit.update_rules import _run_and_compare as compare_trajectory
 
 # Betas the graded functions must handle: 0 <= beta < 1. num_steps >= 1.
 RTOL = 1e-8
@@ -250,3 +265,184 @@ def check_speedup_limit(fn: Callable[..., Any], seed: int = 43) -> None:
             )
         for n in steps:
             _check_speedup_case(fn, beta, n, rtol=1e-7)
+
+
+# --- nesterov_step -------------------------------------------------------------------------------
+# Nesterov momentum in the course's convention, as torch.optim.SGD(nesterov=True) computes it:
+# v = beta*v + g (the same velocity as momentum_step), then p = p - lr*(g + beta*v). The update
+# rule is not in optimlab's registry (which drives the showdowns), so its checks live here; they
+# follow the kit's update-rule checks, with the reference in autograder/references.py (which
+# tests/test_nesterov.py holds against torch to 1e-10 over 300 float64 steps).
+NESTEROV_MISTAKES = (
+    Mistake(
+        "plain (heavy-ball) momentum, p - lr*v_new = p - lr*(g + beta*v_old)",
+        "this is momentum_step again; equivalently, the look-ahead used the old velocity. "
+        "Update the velocity first and look ahead along the new one",
+        lambda p, g, v, lr, beta: (p - lr * (beta * v + g), beta * v + g),
+    ),
+    Mistake(
+        "the EMA form of the velocity, v = beta*v + (1-beta)*g",
+        "this course's velocity is v = beta*v + g, as in momentum_step (no (1 - beta) factor)",
+        lambda p, g, v, lr, beta: (
+            p - lr * (g + beta * (beta * v + (1 - beta) * g)),
+            beta * v + (1 - beta) * g,
+        ),
+    ),
+    Mistake(
+        "the learning rate inside the velocity (v = beta*v + lr*g)",
+        "keep lr out of the velocity: the velocity is a sum of gradients, and lr scales the "
+        "step only",
+        lambda p, g, v, lr, beta: (p - (lr * g + beta * (beta * v + lr * g)), beta * v + lr * g),
+    ),
+    Mistake(
+        "the look-ahead without beta (p - lr*(g + v_new))",
+        "the look-ahead goes as far as the velocity will carry the parameters on the next step, "
+        "which keeps only a fraction beta of it",
+        lambda p, g, v, lr, beta: (p - lr * (g + (beta * v + g)), beta * v + g),
+    ),
+    Mistake(
+        "the look-ahead direction returned as the new velocity",
+        "return the velocity v = beta*v + g itself; the direction g + beta*v is only used for "
+        "the step",
+        lambda p, g, v, lr, beta: (
+            p - lr * (g + beta * (beta * v + g)),
+            g + beta * (beta * v + g),
+        ),
+    ),
+    Mistake(
+        "the step taken uphill (params + lr * direction)",
+        "move against the direction: params - lr * (g + beta*v)",
+        lambda p, g, v, lr, beta: (p + lr * (g + beta * (beta * v + g)), beta * v + g),
+    ),
+)
+
+NESTEROV = UpdateRule(
+    "nesterov_step",
+    ref.nesterov_step,
+    ("velocity",),
+    False,
+    {"lr": 0.05, "beta": 0.9},
+    NESTEROV_MISTAKES,
+)
+
+
+def _nesterov_gradients(
+    rng: np.random.Generator, shape: tuple[int, ...], steps: int, dtype: Any, scale: float = 1.0
+) -> list[np.ndarray]:
+    """Random gradients whose size varies over time and across coordinates."""
+    per_coordinate = 10.0 ** rng.uniform(-2, 1, size=shape)
+    return [
+        (scale * per_coordinate * rng.standard_normal(shape) * (1 + 0.5 * np.sin(k))).astype(dtype)
+        for k in range(steps)
+    ]
+
+
+def _nesterov_compare(
+    fn: Callable[..., Any],
+    params: np.ndarray,
+    grads: list[np.ndarray],
+    label: str,
+    hyper: dict[str, float] | None = None,
+    velocity: np.ndarray | None = None,
+) -> None:
+    state = None if velocity is None else [velocity]
+    compare_trajectory(fn, NESTEROV, params, grads, hyper or NESTEROV.hyper, label, state)
+
+
+def check_nesterov_values(fn: Callable[..., Any], seed: int = 47) -> None:
+    """Single steps from random velocities match the reference (and are the student's own)."""
+    rng = np.random.default_rng(seed)
+    params, grad = np.array([1.0, -2.0, 0.5]), np.array([0.5, -1.0, 0.25])
+    call(fn, "nesterov_step", params, grad, np.abs(grad), **NESTEROV.hyper)
+    for shape, lr, beta in [((5,), 0.05, 0.9), ((4,), 0.3, 0.5), ((2, 3), 0.01, 0.99)]:
+        _nesterov_compare(
+            fn,
+            rng.standard_normal(shape),
+            _nesterov_gradients(rng, shape, 1, np.float64),
+            "one step from a random velocity",
+            {"lr": lr, "beta": beta},
+            rng.standard_normal(shape),
+        )
+
+
+def check_nesterov_trajectory(fn: Callable[..., Any], steps: int = 30, seed: int = 53) -> None:
+    """Many float64 steps on fresh random gradients follow the reference, for two settings."""
+    rng = np.random.default_rng(seed)
+    for shape in [(6,), (3, 4)]:
+        grads = _nesterov_gradients(rng, shape, steps, np.float64)
+        _nesterov_compare(fn, rng.standard_normal(shape), grads, "random gradients")
+    grads = _nesterov_gradients(rng, (5,), steps, np.float64)
+    _nesterov_compare(
+        fn, rng.standard_normal(5), grads, "other hyperparameters", {"lr": 0.15, "beta": 0.5}
+    )
+
+
+def check_nesterov_shapes_and_dtypes(fn: Callable[..., Any], seed: int = 59) -> None:
+    """Any shape, from a single number to a 3-D array, in float32 and float64."""
+    rng = np.random.default_rng(seed)
+    for shape in [(), (1,), (2, 3, 4), (1, 7)]:
+        for dtype in (np.float64, np.float32):
+            params = rng.standard_normal(shape).astype(dtype)
+            grads = _nesterov_gradients(rng, shape, 4, dtype)
+            result = call(
+                fn,
+                "nesterov_step",
+                params.copy(),
+                grads[0],
+                np.zeros_like(params),
+                **NESTEROV.hyper,
+            )
+            for output, name in zip(
+                as_outputs(result, NESTEROV.outputs, "nesterov_step"), NESTEROV.outputs, strict=True
+            ):
+                if output.shape != params.shape:
+                    fail(
+                        f"For params of shape {params.shape}, `{name}` has shape {output.shape}.",
+                        hint="keep the shape of the parameters; avoid reshaping, flattening or "
+                        "converting to a Python list",
+                    )
+                if dtype == np.float32 and output.dtype != np.float32:
+                    fail(
+                        f"For float32 params, `{name}` came back as {output.dtype}.",
+                        hint="build results from the inputs with NumPy arithmetic; avoid "
+                        "np.float64(...) constants or .astype(float)",
+                    )
+            _nesterov_compare(fn, params, grads, f"shape {shape}")
+
+
+def check_nesterov_edge_cases(fn: Callable[..., Any], seed: int = 61) -> None:
+    """Zero, tiny and huge gradients, beta = 0 (plain SGD) and a large learning rate."""
+    rng = np.random.default_rng(seed)
+    params = rng.standard_normal(8)
+    _nesterov_compare(fn, params, [np.zeros(8)] * 3, "all-zero gradients")
+    for scale, label in [(1e-9, "tiny gradients (about 1e-9)"), (1e6, "huge gradients (1e6)")]:
+        _nesterov_compare(fn, params, _nesterov_gradients(rng, (8,), 5, np.float64, scale), label)
+    grads = _nesterov_gradients(rng, (8,), 5, np.float64)
+    _nesterov_compare(fn, params, grads, "beta = 0 (plain SGD)", {"lr": 0.1, "beta": 0.0})
+    _nesterov_compare(fn, params * 10, grads, "large learning rate", {"lr": 0.5, "beta": 0.9})
+
+
+def check_nesterov_inputs_unchanged(fn: Callable[..., Any], seed: int = 67) -> None:
+    """nesterov_step returns new arrays and leaves params, grad and velocity as they were."""
+    rng = np.random.default_rng(seed)
+    args = [rng.standard_normal((4, 3)) for _ in range(3)]
+    originals = copy_args(args)
+
+    def run(arguments: list[Any]) -> list[np.ndarray]:
+        result = call(fn, "nesterov_step", *arguments, **NESTEROV.hyper)
+        return as_outputs(result, NESTEROV.outputs, "nesterov_step")
+
+    got = inputs_unchanged(run, args, ["params", "grad", "velocity"], "nesterov_step")
+    want = [np.asarray(x) for x in ref.nesterov_step(*originals, **NESTEROV.hyper)]
+    if not matches(got, want, tolerance(np.float64)):
+        explain_mismatch(
+            "nesterov_step",
+            NESTEROV.outputs,
+            got,
+            want,
+            "On read-only inputs",
+            NESTEROV_MISTAKES,
+            originals,
+            NESTEROV.hyper,
+            tolerance(np.float64),
+        )
