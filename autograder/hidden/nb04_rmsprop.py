@@ -13,6 +13,7 @@ catalogued mistake when one reproduces the student's whole run.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -23,10 +24,12 @@ from autograder.kit.core import (
     Mistake,
     as_outputs,
     call,
+    check_numbers,
     copy_args,
     explain_mismatch,
     fail,
     matches,
+    substituted,
     tolerance,
 )
 from autograder.kit.core import check_inputs_unchanged as inputs_unchanged
@@ -235,3 +238,133 @@ def check_adagrad_inputs_unchanged(fn: Callable[..., Any], seed: int = 407) -> N
             ADAGRAD.hyper,
             tolerance(np.float64),
         )
+
+
+# --- Exercise 3: RMSprop's effective learning rate once the cache has settled --------------------
+# The gradient alternates g1, g2, g1, g2, ... from a zero cache. In the steady cycle the cache
+# after a g1 step (c1) and after a g2 step (c2) satisfy c1 = beta*c2 + (1-beta)*g1**2 and
+# c2 = beta*c1 + (1-beta)*g2**2, so c1 = (g1**2 + beta*g2**2) / (1 + beta) and symmetrically.
+# A constant gradient (g1 = g2) and a sign flip (g2 = -g1) both give c = g**2: the cache only
+# sees squares, so RMSprop does not damp a flipping gradient the way momentum does.
+def steady_effective_lr(
+    lr: float, g1: float, g2: float, beta: float = 0.9, eps: float = 1e-8
+) -> tuple[float, float]:
+    """Reference: lr / (sqrt(cache) + eps) right after a g1 step and right after a g2 step."""
+    a, b, beta = float(g1) ** 2, float(g2) ** 2, float(beta)
+    after_1 = (a + beta * b) / (1.0 + beta)
+    after_2 = (b + beta * a) / (1.0 + beta)
+    return lr / (math.sqrt(after_1) + eps), lr / (math.sqrt(after_2) + eps)
+
+
+def _both(lr: float, eps: float, cache_1: float, cache_2: float) -> tuple[float, float]:
+    return lr / (math.sqrt(cache_1) + eps), lr / (math.sqrt(cache_2) + eps)
+
+
+STEADY_LR_MISTAKES = (
+    Mistake(
+        "the first step's value (a cache of (1 - beta) * g**2) instead of the steady state",
+        "the cache starts at zero and fills up over many steps; the question is where it settles",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
+            lr, eps, (1 - beta) * g1 * g1, (1 - beta) * g2 * g2
+        ),
+    ),
+    Mistake(
+        "only the latest gradient counted (a cache of g**2)",
+        "the cache remembers earlier steps too, weighted by powers of beta",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(lr, eps, g1 * g1, g2 * g2),
+    ),
+    Mistake(
+        "the plain mean of the two squared gradients, the same after both steps",
+        "the most recent squared gradient weighs more than the one before it",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
+            lr, eps, (g1 * g1 + g2 * g2) / 2, (g1 * g1 + g2 * g2) / 2
+        ),
+    ),
+    Mistake(
+        "the gradients averaged before squaring (opposite signs cancel)",
+        "the cache adds up squared gradients, so a sign never cancels anything",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
+            lr, eps, ((g1 + g2) / 2) ** 2, ((g1 + g2) / 2) ** 2
+        ),
+    ),
+    Mistake(
+        "one cache update from the other gradient's square instead of the steady cycle",
+        "the cache before a g1 step is itself the result of the cycle, not just the other "
+        "gradient squared: write both updates and solve them together",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
+            lr, eps, beta * g2 * g2 + (1 - beta) * g1 * g1, beta * g1 * g1 + (1 - beta) * g2 * g2
+        ),
+    ),
+    Mistake(
+        "the two results in the wrong order (after a g2 step first)",
+        "return the value right after a g1 step first",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: steady_effective_lr(lr, g2, g1, beta, eps),
+    ),
+    Mistake(
+        "the (1 + beta) of the steady cycle left out",
+        "check your solution of the two cache equations: the two weights should add up to 1",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
+            lr, eps, g1 * g1 + beta * g2 * g2, g2 * g2 + beta * g1 * g1
+        ),
+    ),
+    Mistake(
+        "eps inside the square root",
+        "the effective learning rate is lr / (sqrt(cache) + eps), as in rmsprop_step",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: tuple(
+            lr / math.sqrt(c + eps)
+            for c in (
+                (g1 * g1 + beta * g2 * g2) / (1 + beta),
+                (g2 * g2 + beta * g1 * g1) / (1 + beta),
+            )
+        ),
+    ),
+    Mistake(
+        "Adagrad's long-run value (0)",
+        "RMSprop's cache is a moving average, so it settles instead of growing forever",
+        lambda lr, g1, g2, beta=0.9, eps=1e-8: (0.0, 0.0),
+    ),
+)
+
+STEADY_LR_HINT = (
+    "in the steady cycle the cache right after a g1 step and the cache right after a g2 step each "
+    "follow from the other through one cache update; write both and solve them together"
+)
+
+
+def _check_steady_case(fn: Callable[..., Any], *args: Any) -> None:
+    with substituted(fn, rmsprop_step=ref.rmsprop_step):
+        check_numbers(
+            fn,
+            "steady_effective_lr",
+            args,
+            steady_effective_lr(*args),
+            mistakes=STEADY_LR_MISTAKES,
+            what=("after a g1 step", "after a g2 step"),
+            hint=STEADY_LR_HINT,
+            rtol=1e-7,
+        )
+
+
+def check_steady_lr_values(fn: Callable[..., Any], seed: int = 408) -> None:
+    """Fresh random learning rates, gradient pairs (any signs and sizes) and betas up to 0.99."""
+    rng = np.random.default_rng(seed)
+    for _ in range(12):
+        lr = round(float(10 ** rng.uniform(-3, 0)), 6)
+        g1, g2 = (round(float(s * 10 ** rng.uniform(-2, 1.5)), 6) for s in rng.choice([-1, 1], 2))
+        beta = round(float(rng.uniform(0.05, 0.99)), 4)
+        _check_steady_case(fn, lr, g1, g2, beta, 1e-8)
+
+
+def check_steady_lr_cases(fn: Callable[..., Any], seed: int = 409) -> None:
+    """Constant and sign-flipping gradients, a zero every other step, beta = 0, tiny gradients."""
+    rng = np.random.default_rng(seed)
+    g = round(float(rng.uniform(0.5, 5)), 6)
+    for beta in (0.5, 0.9, 0.99):
+        _check_steady_case(fn, 0.01, g, g, beta, 1e-8)
+        _check_steady_case(fn, 0.01, g, -g, beta, 1e-8)
+        _check_steady_case(fn, 0.01, -g, 0.0, beta, 1e-8)
+    _check_steady_case(fn, 0.3, 2.0, -0.25, 0.0, 1e-8)
+    _check_steady_case(fn, 0.001, 3e-9, -1e-9, 0.9, 1e-8)
+    _check_steady_case(
+        fn, np.float64(0.05), np.float64(1.5), np.float32(-0.5), np.float64(0.8), 1e-6
+    )
