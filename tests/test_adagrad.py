@@ -1,4 +1,4 @@
-"""The Adagrad reference (autograder/references.py) against torch.optim.Adagrad.
+"""The Adagrad reference against torch.optim.Adagrad, and notebook 04's own hidden checks.
 
 Adagrad is taught in notebook 04 only and is not in optimlab/registry.py (which drives the
 showdowns and notebook 09), so the registry-driven trajectories of tests/test_references.py do
@@ -12,7 +12,9 @@ import numpy as np
 import pytest
 
 from autograder import references as ref
+from autograder.hidden import nb04_rmsprop as hidden
 from autograder.kit import torch_twins as tt
+from autograder.kit.core import GradingFailure
 
 torch = pytest.importorskip("torch")
 
@@ -121,3 +123,52 @@ def test_adagrad_effective_rate_decays_under_a_steady_gradient() -> None:
         p = new_p
     k = np.arange(1, 401)
     np.testing.assert_allclose(steps, 1 / np.sqrt(k), rtol=1e-7)
+
+
+# ----------------------------------------------------------------- notebook 04's hidden checks
+
+ADAGRAD_CHECKS = [
+    hidden.check_adagrad_own_update,
+    hidden.check_adagrad_trajectory,
+    hidden.check_adagrad_shapes_and_dtypes,
+    hidden.check_adagrad_edge_cases,
+    hidden.check_adagrad_inputs_unchanged,
+]
+
+
+@pytest.mark.parametrize("check", ADAGRAD_CHECKS, ids=lambda c: c.__name__)
+def test_adagrad_reference_passes_every_hidden_check(check) -> None:
+    check(ref.adagrad_step)
+
+
+@pytest.mark.parametrize("mistake", hidden.ADAGRAD_MISTAKES, ids=lambda m: m.name[:40])
+def test_each_adagrad_mistake_fails_the_trajectory_and_is_named(mistake) -> None:
+    with pytest.raises(GradingFailure, match="known mistake") as failure:
+        hidden.check_adagrad_trajectory(mistake.compute)
+    assert mistake.name in str(failure.value) and "Hint:" in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    "check", [hidden.check_steady_lr_values, hidden.check_steady_lr_cases], ids=lambda c: c.__name__
+)
+def test_steady_reference_passes(check) -> None:
+    check(hidden.steady_effective_lr)
+
+
+@pytest.mark.parametrize("mistake", hidden.STEADY_LR_MISTAKES, ids=lambda m: m.name[:40])
+def test_each_steady_mistake_is_caught_and_named(mistake) -> None:
+    with pytest.raises(GradingFailure, match="known mistake") as failure:
+        hidden.check_steady_lr_values(mistake.compute)
+        hidden.check_steady_lr_cases(mistake.compute)
+    assert mistake.name in str(failure.value) and "Hint:" in str(failure.value)
+
+
+def test_steady_reference_matches_a_long_simulation() -> None:
+    """The closed form of the cache's two-step cycle against 20 000 RMSprop steps."""
+    for lr, g1, g2, beta in [(0.01, 2.0, 2.0, 0.9), (0.1, 2.0, -2.0, 0.5), (1.0, 3.0, 0.0, 0.99)]:
+        p, c = np.zeros(1), np.zeros(1)
+        measured = []
+        for k in range(20000):
+            p, c = ref.rmsprop_step(p, np.array([g1 if k % 2 == 0 else g2]), c, lr, beta)
+            measured.append(lr / (np.sqrt(c[0]) + 1e-8))
+        np.testing.assert_allclose(measured[-2:], hidden.steady_effective_lr(lr, g1, g2, beta))
