@@ -224,19 +224,33 @@ BLANK = "control-blank"  # the untouched release: must score 0 on every cell
 
 
 def check_round_trip(course: Course, full: batch.Result, blank: batch.Result) -> list[str]:
-    """What the round trip asked of nbgrader: the solution earns every point in every cell, the
-    untouched release none in any cell, both get HTML feedback, and the export says so."""
+    """What the round trip asked of nbgrader: the solution earns every autograded point in every
+    test cell and each of its written answers (explain questions) waits for a hand grade, the
+    untouched release earns nothing and leaves nothing waiting, both get HTML feedback, and the
+    export says so (nbgrader's export counts a waiting answer as 0)."""
     problems = []
     if not full.ok or not blank.ok:
         return [f"{r.student} was not graded: {r.error}" for r in (full, blank) if not r.ok]
-    if not full.max_score:
-        problems.append(f"the assignment's maximum score is {full.max_score}")
-    lost = {cell: scores for cell, scores in full.cells.items() if scores[0] != scores[1]}
-    if lost or full.score != full.max_score:
-        problems.append(f"the full solution scored {full.score}/{full.max_score}; lost {lost}")
+    if not full.auto_max:
+        problems.append(f"the assignment has {full.auto_max} autograded points")
+    lost = {
+        cell: scores
+        for cell, scores in full.cells.items()
+        if cell not in full.manual and scores[0] != scores[1]
+    }
+    if lost or full.auto_score != full.auto_max:
+        problems.append(f"the full solution scored {full.auto_score}/{full.auto_max}; lost {lost}")
+    if set(full.pending) != full.manual:
+        problems.append(
+            f"written answers of the full solution that do not wait for a hand grade: "
+            f"{sorted(full.manual - set(full.pending))}"
+        )
     earned = {cell: scores[0] for cell, scores in blank.cells.items() if scores[0]}
-    if earned or blank.score:
-        problems.append(f"the untouched release earned {blank.score} points, in {earned}")
+    if earned or blank.score or blank.pending:
+        problems.append(
+            f"the untouched release earned {blank.score} points, in {earned}, and left "
+            f"{sorted(blank.pending)} waiting for a hand grade"
+        )
     # One feedback run for the controls (all of them start with "control").
     course.nbgrader("generate_feedback", course.assignment, "--student=control*")
     name = course.notebook_name.replace(".ipynb", ".html")
@@ -246,7 +260,7 @@ def check_round_trip(course: Course, full: batch.Result, blank: batch.Result) ->
     course.nbgrader("export")
     with open(course.root / "grades.csv") as handle:
         exported = {row["student_id"]: float(row["score"]) for row in csv.DictReader(handle)}
-    wanted = {FULL: full.max_score, BLANK: 0.0}
+    wanted = {FULL: full.auto_max, BLANK: 0.0}
     if {s: exported.get(s) for s in wanted} != wanted:
         problems.append(f"nbgrader export says {exported}, expected {wanted} for the controls")
     return problems
@@ -295,9 +309,9 @@ def grade_assignment(course: Course) -> tuple[list[Row], float, list[str]]:
 
     setup_problems = check_round_trip(course, full, results[BLANK])
     control = results[BARE]
-    if not control.ok or control.score != control.max_score:
+    if not control.ok or control.auto_score != control.auto_max:
         setup_problems.append(
-            f"the solution without experiment cells scored {control.score}/{control.max_score} "
+            f"the solution without experiment cells scored {control.auto_score}/{control.auto_max} "
             f"({control.error or control.notes}); the mutation test cannot use it"
         )
     rows = []
