@@ -268,3 +268,98 @@ def muon_step(
     scale = lr * max(1.0, p.shape[0] / p.shape[1]) ** 0.5
     new_p = p * (1 - lr * weight_decay) - scale * orthogonalize(direction)
     return new_p.astype(p.dtype, copy=False), new_buf
+
+
+# --- Notebook 10: learning-rate schedules, clipping by global norm, the range test ---------------
+# A schedule is a function of the 0-based step index: step 0 is the rate of the first update, the
+# rate torch.optim.lr_scheduler gives before its first scheduler.step(). The arguments map one to
+# one onto torch's (tests/test_schedules.py checks the match over long runs).
+CLIP_EPS = 1e-6  # torch.nn.utils.clip_grad_norm_ divides by total_norm + 1e-6
+
+
+def step_decay_lr(step: int, lr: float, step_size: int, gamma: float) -> float:
+    """StepLR(step_size, gamma): lr times gamma once every step_size steps."""
+    return float(lr * gamma ** (step // step_size))
+
+
+def cosine_lr(step: int, lr: float, total_steps: int, lr_min: float = 0.0) -> float:
+    """CosineAnnealingLR(T_max=total_steps, eta_min=lr_min): lr at step 0, lr_min at total_steps."""
+    return float(lr_min + (lr - lr_min) * (1.0 + np.cos(np.pi * step / total_steps)) / 2.0)
+
+
+def warmup_cosine_lr(
+    step: int,
+    lr: float,
+    warmup_steps: int,
+    total_steps: int,
+    lr_min: float = 0.0,
+    start_factor: float = 0.1,
+) -> float:
+    """SequentialLR(LinearLR(start_factor, 1, warmup_steps), CosineAnnealingLR(total - warmup)).
+
+    The warmup climbs linearly from start_factor * lr (step 0) to lr (step warmup_steps), where
+    the cosine takes over and reaches lr_min at step total_steps.
+    """
+    if step < warmup_steps:
+        return float(lr * (start_factor + (1.0 - start_factor) * step / warmup_steps))
+    return cosine_lr(step - warmup_steps, lr, total_steps - warmup_steps, lr_min)
+
+
+def one_cycle_lr(
+    step: int,
+    max_lr: float,
+    total_steps: int,
+    pct_start: float = 0.3,
+    div_factor: float = 25.0,
+    final_div_factor: float = 1e4,
+) -> float:
+    """OneCycleLR(max_lr, total_steps, pct_start, 'cos', div_factor, final_div_factor), two phases.
+
+    A cosine climb from max_lr / div_factor at step 0 to max_lr at step pct_start * total_steps - 1
+    (torch's phase boundary, not always a whole number), then a cosine descent to
+    max_lr / div_factor / final_div_factor at step total_steps - 1.
+    """
+    initial = max_lr / div_factor
+    final = initial / final_div_factor
+    peak = pct_start * total_steps - 1.0
+    if step <= peak:
+        start, end, fraction = initial, max_lr, step / peak
+    else:
+        start, end, fraction = max_lr, final, (step - peak) / (total_steps - 1.0 - peak)
+    return float(end + (start - end) * (1.0 + np.cos(np.pi * fraction)) / 2.0)
+
+
+def clip_by_global_norm(grads: list[ArrayLike], max_norm: float) -> tuple[list[Array], float]:
+    """clip_grad_norm_: scale every gradient by min(1, max_norm / (total_norm + 1e-6)).
+
+    total_norm is the 2-norm of all gradients together (as if flattened into one vector).
+    Returns (new gradients, total_norm before clipping); the inputs are left unchanged.
+    """
+    arrays = [_as_float_array(g) for g in grads]
+    total = float(np.sqrt(sum(float(np.sum(np.square(g, dtype=np.float64))) for g in arrays)))
+    scale = min(1.0, max_norm / (total + CLIP_EPS))
+    return [(g * scale).astype(g.dtype, copy=False) for g in arrays], total
+
+
+def lr_range_test(
+    grad_fn: Callable[[Array], Array],
+    loss_fn: Callable[[Array], float],
+    x0: ArrayLike,
+    lr_start: float,
+    lr_end: float,
+    num_steps: int,
+) -> tuple[Array, Array, float]:
+    """The learning-rate range test with plain gradient steps: (lrs, losses, suggested_lr).
+
+    lrs grow geometrically from lr_start (step 0) to lr_end (step num_steps - 1); losses[k] is
+    the loss after the step taken with lrs[k]; the suggestion is a tenth of the rate at the
+    lowest loss.
+    """
+    lrs = lr_start * (lr_end / lr_start) ** (np.arange(num_steps) / (num_steps - 1))
+    x = np.array(x0, dtype=float)
+    losses = np.empty(num_steps)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k, rate in enumerate(lrs):
+            x = x - rate * grad_fn(x)
+            losses[k] = loss_fn(x)
+    return lrs, losses, float(lrs[np.nanargmin(losses)] / 10.0)
