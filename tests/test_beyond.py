@@ -165,3 +165,59 @@ def test_references_reject_what_torch_rejects() -> None:
         ref.newton_schulz(np.ones(5))  # a bias is not a matrix: torch raises too
     with pytest.raises(ValueError):
         ref.adafactor_second_moment(np.zeros(1), np.zeros(1), np.ones(5), 1)
+
+
+# --- the hidden checks of notebook 12 on their own (the mutation corpus runs them in notebooks) ---
+def _graded(check, fn) -> str:
+    """Run a hidden check on fn (allowed to be course code here); '' when it passes."""
+    from autograder.kit import borrowing
+
+    with borrowing.stand_ins_allowed([fn]):
+        try:
+            check(fn)
+        except AssertionError as error:
+            return str(error)
+    return ""
+
+
+def _hidden():
+    from autograder.hidden import nb12_beyond_the_source as hidden
+
+    return hidden
+
+
+def test_hidden_checks_accept_the_references() -> None:
+    hidden = _hidden()
+    checks = {
+        ref.adafactor_second_moment: [
+            hidden.check_moment_values,
+            hidden.check_moment_trajectory,
+            hidden.check_moment_shapes_dtypes,
+            hidden.check_moment_inputs_unchanged,
+        ],
+        ref.newton_schulz: [
+            hidden.check_ns_values,
+            hidden.check_ns_tall,
+            hidden.check_muon_trajectory,
+            hidden.check_ns_contract,
+        ],
+        hidden.split_for_muon: [hidden.check_split_mlp, hidden.check_split_other_models],
+    }
+    for fn, graded in checks.items():
+        for check in graded:
+            assert _graded(check, fn) == "", check.__name__
+
+
+def test_hidden_checks_name_every_catalogued_mistake() -> None:
+    """Each mistake fails at least one check, and some check names it."""
+    hidden = _hidden()
+    groups = [
+        (hidden.MOMENT_MISTAKES, [hidden.check_moment_values, hidden.check_moment_shapes_dtypes]),
+        (hidden.NS_MISTAKES, [hidden.check_ns_values, hidden.check_ns_tall]),
+        (hidden.SPLIT_MISTAKES, [hidden.check_split_mlp, hidden.check_split_other_models]),
+    ]
+    for mistakes, graded in groups:
+        for mistake in mistakes:
+            messages = [_graded(check, mistake.compute) for check in graded]
+            assert any(messages), mistake.name
+            assert any(mistake.name in m for m in messages), (mistake.name, messages)
