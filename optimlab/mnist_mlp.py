@@ -263,10 +263,12 @@ class RunResult:
     ``val_accuracy[e]`` (on the validation images) and ``seconds[e]`` are measured after epoch
     e + 1; ``seconds`` counts training time only (evaluation excluded), with GPU work waited for.
     A run never sees the test set: ``final_test_accuracy()`` reads it, once, at the end.
+    ``lr`` is the learning rate the run started from (a schedule's base rate).
     """
 
     label: str
     batch_size: int
+    lr: float = float("nan")
     losses: np.ndarray = field(default_factory=lambda: np.zeros(0))
     step_epochs: np.ndarray = field(default_factory=lambda: np.zeros(0))
     step_seconds: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -346,7 +348,10 @@ def run_training(
     device = data.device
     adapt_cpu_threads(device)
     generator = make_generator(seed, device)
-    result = RunResult(label=label, batch_size=batch_size)
+    group = optimizer.param_groups[0]
+    # a torch.optim.lr_scheduler keeps the base rate in "initial_lr" and may have changed "lr"
+    start_lr = float(group.get("initial_lr", group["lr"]))
+    result = RunResult(label=label, batch_size=batch_size, lr=start_lr)
     losses: list[np.ndarray] = []
     step_epochs: list[np.ndarray] = []
     step_seconds: list[np.ndarray] = []

@@ -123,6 +123,8 @@ def test_run_training_never_reads_the_test_set() -> None:
 
     model = mm.make_mlp((784, 4, 10))
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    # a scheduler changes the group's "lr" at once; the run records the base rate it started from
+    torch.optim.lr_scheduler.LinearLR(optimizer, start_factor=0.5, total_iters=2)
     result = mm.run_training(
         model,
         optimizer,
@@ -134,6 +136,7 @@ def test_run_training_never_reads_the_test_set() -> None:
         show_progress=False,
     )
     assert seen == [30, 30, 30] and list(result.val_accuracy) == [0.5, 0.5, 0.5]
+    assert result.lr == 0.1
     assert mm.final_test_accuracy(model, data, evaluate) == 0.25 and seen[-1] == 20
 
 
@@ -171,6 +174,7 @@ def test_run_training_records_a_run() -> None:
         show_progress=False,
     )
     assert len(result.losses) == 12 and len(result.val_accuracy) == 2
+    assert result.lr == 3e-3
     assert np.all(np.diff(result.step_seconds) >= 0) and result.seconds[-1] > 0
     np.testing.assert_allclose(result.step_epochs[[5, 11]], [1.0, 2.0])
     assert result.best_accuracy > 0.5 and not result.diverged

@@ -32,7 +32,7 @@ BYTES_CHECKS = [
     "check, fn",
     [(c, mt.train_epoch) for c in TRAIN_CHECKS]
     + [(c, mt.evaluate_accuracy) for c in EVALUATE_CHECKS]
-    + [(c, mt.optimizer_state_bytes) for c in BYTES_CHECKS],
+    + [(c, mt.torch_state_bytes) for c in BYTES_CHECKS],
     ids=lambda x: getattr(x, "__name__", str(x)),
 )
 def test_references_pass_every_check(check, fn) -> None:
@@ -194,7 +194,7 @@ def test_each_state_bytes_mistake_is_named_by_some_check(mistake) -> None:
 
 def test_a_float_result_is_explained() -> None:
     with pytest.raises(GradingFailure, match="expected an int"):
-        mt.check_state_bytes_library(lambda opt: float(mt.optimizer_state_bytes(opt)))
+        mt.check_state_bytes_library(lambda opt: float(mt.torch_state_bytes(opt)))
 
 
 def test_non_tensor_state_values_are_handled() -> None:
@@ -251,5 +251,5 @@ def test_checks_write_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) -> No
     for check in EVALUATE_CHECKS:
         check(noisy(mt.evaluate_accuracy))
     for check in BYTES_CHECKS:
-        check(noisy(mt.optimizer_state_bytes))
+        check(noisy(mt.torch_state_bytes))
     assert capfd.readouterr().err == ""

@@ -1,17 +1,17 @@
-"""Hidden tests for notebook 11: one training epoch, the test accuracy, the optimizer's memory.
+"""Hidden tests for notebook 11: one training epoch, the accuracy, a torch optimizer's memory.
 
 References (instructor-only; optimlab must not hold them):
 
     losses   = train_epoch(model, optimizer, X, y, batch_size, generator)   # 1-D, one per batch
     accuracy = evaluate_accuracy(model, X, y, batch_size=1000)              # a float in [0, 1]
-    n_bytes  = optimizer_state_bytes(optimizer)                             # an int
+    n_bytes  = torch_state_bytes(optimizer)                             # an int
 
 ``train_epoch`` shuffles with ``optimlab.mnist_mlp.batch_indices(len(X), batch_size, generator)``
 (every example once, the last batch smaller when batch_size does not divide N), and for each
 batch computes the mean cross-entropy of the model's logits, clears the gradients, back-propagates
 and steps; it returns each batch's loss (taken before that batch's update), detached from autograd.
 ``evaluate_accuracy`` counts correct argmax predictions batch by batch under ``torch.no_grad()``
-and divides by N once. ``optimizer_state_bytes`` adds ``numel() * element_size()`` over every
+and divides by N once. ``torch_state_bytes`` adds ``numel() * element_size()`` over every
 tensor in every parameter's ``optimizer.state`` entry; other values (ints, None) count 0.
 
 The checks run on small CPU problems (a few hundred MNIST images, a small MLP), so each graded
@@ -50,7 +50,7 @@ __all__ = [
     "check_train_epoch_losses",
     "check_train_epoch_updates",
     "evaluate_accuracy",
-    "optimizer_state_bytes",
+    "torch_state_bytes",
     "train_epoch",
 ]
 
@@ -89,7 +89,7 @@ def evaluate_accuracy(
     return correct.item() / len(X)
 
 
-def optimizer_state_bytes(optimizer: torch.optim.Optimizer) -> int:
+def torch_state_bytes(optimizer: torch.optim.Optimizer) -> int:
     """Reference: bytes held by the tensors in the optimizer's per-parameter state."""
     return sum(
         value.numel() * value.element_size()
@@ -279,7 +279,7 @@ STATE_BYTES_MISTAKES = [
         "count only optimizer.state, the optimizer's own memory; the parameters belong to the "
         "model",
         lambda opt: (
-            optimizer_state_bytes(opt)
+            torch_state_bytes(opt)
             + sum(p.numel() * p.element_size() for g in opt.param_groups for p in g["params"])
         ),
     ),
@@ -763,8 +763,8 @@ def check_evaluate_edge_cases(fn: Callable[..., Any]) -> None:
 
 
 def _check_bytes_case(fn: Callable[..., Any], optimizer: Any, context: str) -> None:
-    want = optimizer_state_bytes(optimizer)
-    got = call(fn, "optimizer_state_bytes", optimizer)
+    want = torch_state_bytes(optimizer)
+    got = call(fn, "torch_state_bytes", optimizer)
     if isinstance(got, torch.Tensor) and got.dim() == 0 and not got.is_floating_point():
         got = int(got.item())
     if isinstance(got, bool) or not isinstance(got, (int, np.integer)):
@@ -823,12 +823,12 @@ def check_state_bytes_library(fn: Callable[..., Any]) -> None:
             nn.Parameter(torch.zeros((), dtype=torch.float64)),
         ]
         optimizer = make(params)
-        _check_bytes_case(fn, optimizer, f"optimizer_state_bytes({label}) before any step")
+        _check_bytes_case(fn, optimizer, f"torch_state_bytes({label}) before any step")
         _stepped(params, optimizer)
         _check_bytes_case(
             fn,
             optimizer,
-            f"optimizer_state_bytes({label}) after 2 steps on float32[5, 3], float64[7], "
+            f"torch_state_bytes({label}) after 2 steps on float32[5, 3], float64[7], "
             "float64[] parameters",
         )
 
@@ -876,12 +876,12 @@ def check_state_bytes_custom(fn: Callable[..., Any]) -> None:
         nn.Parameter(torch.zeros(6)),
     ]
     optimizer = _custom_optimizer_class()(params)
-    _check_bytes_case(fn, optimizer, "optimizer_state_bytes(a custom optimizer) before any step")
+    _check_bytes_case(fn, optimizer, "torch_state_bytes(a custom optimizer) before any step")
     _stepped(params, optimizer, skip=1)
     _check_bytes_case(
         fn,
         optimizer,
-        "optimizer_state_bytes(a custom optimizer whose state holds float16, bool, int64 and 0-d "
+        "torch_state_bytes(a custom optimizer whose state holds float16, bool, int64 and 0-d "
         "tensors besides an int, a float and None; one parameter never had a gradient)",
     )
 
@@ -898,7 +898,7 @@ def check_state_bytes_groups(fn: Callable[..., Any]) -> None:
         optimizer.zero_grad()
         F.cross_entropy(model(x), y).backward()
         optimizer.step()
-    _check_bytes_case(fn, optimizer, "optimizer_state_bytes(Adam with two parameter groups)")
+    _check_bytes_case(fn, optimizer, "torch_state_bytes(Adam with two parameter groups)")
     params = [
         nn.Parameter(torch.zeros(10)),
         nn.Parameter(torch.zeros(20)),
@@ -911,5 +911,5 @@ def check_state_bytes_groups(fn: Callable[..., Any]) -> None:
     _check_bytes_case(
         fn,
         optimizer,
-        "optimizer_state_bytes(RMSprop with two groups; one parameter never had a gradient)",
+        "torch_state_bytes(RMSprop with two groups; one parameter never had a gradient)",
     )

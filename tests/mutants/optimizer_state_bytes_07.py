@@ -3,7 +3,7 @@
 from .corpus import Right, Wrong
 
 EXERCISE = "optimizer_state_bytes"
-ASSIGNMENT = "07_lion"  # notebook 11 has an exercise of the same name
+ASSIGNMENT = "07_lion"  # (notebook 11 counts torch.optim state in torch_state_bytes)
 
 _COUNT = """
 arrays_per_parameter = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adam": 2, "adamw": 2, "lion": 1}

@@ -1,9 +1,9 @@
-"""optimizer_state_bytes (11_mnist_showdown): bytes of the tensors in optimizer.state."""
+"""torch_state_bytes (11_mnist_showdown): bytes of the tensors in optimizer.state."""
 
 from .corpus import Right, Wrong
 
-EXERCISE = "optimizer_state_bytes"
-ASSIGNMENT = "11_mnist_showdown"  # notebook 07 has an exercise of the same name
+EXERCISE = "torch_state_bytes"
+ASSIGNMENT = "11_mnist_showdown"  # (notebook 07's NumPy exercise is optimizer_state_bytes)
 
 
 def _sum(term: str, where: str = "isinstance(value, torch.Tensor)") -> str:
