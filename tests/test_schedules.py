@@ -182,3 +182,36 @@ def test_a_wrong_rate_without_a_name_still_fails_with_the_step() -> None:
     with pytest.raises(GradingFailure, match="at step 101"):
         nb10.check_schedule_values(off_by_a_little, "cosine_lr")
     assert math.isfinite(ref.cosine_lr(3, 1.0, 10, 0.0))
+
+
+CHEATS = """
+import torch
+
+
+def cosine_through_torch(step, lr, total_steps, lr_min):
+    param = torch.zeros(1, requires_grad=True)
+    optimizer = torch.optim.SGD([param], lr=lr)
+    scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, total_steps, lr_min)
+    for _ in range(step):
+        optimizer.step()
+        scheduler.step()
+    return float(optimizer.param_groups[0]["lr"])
+
+
+def clip_through_torch(grads, max_norm):
+    tensors = [torch.tensor(g) for g in grads]
+    for t in tensors:
+        t.grad = t.clone()
+    total = float(torch.nn.utils.clip_grad_norm_(tensors, max_norm))
+    return [t.grad.numpy() for t in tensors], total
+"""
+
+
+def test_answers_may_not_call_the_library_they_are_compared_with() -> None:
+    """A schedule that steps torch's scheduler, or clipping through clip_grad_norm_, is refused."""
+    cell: dict = {}
+    exec(compile(CHEATS, "<notebook cell>", "exec"), cell)  # answers from a cell are watched
+    with pytest.raises(GradingFailure, match="called torch.optim's implementation"):
+        nb10.check_schedule_edge_cases(cell["cosine_through_torch"], "cosine_lr")
+    with pytest.raises(GradingFailure, match="called torch.nn.utils's implementation"):
+        nb10.check_clip_values(cell["clip_through_torch"])

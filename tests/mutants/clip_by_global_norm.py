@@ -52,6 +52,15 @@ WRONG = [
         mistake="the per-tensor norms added up instead of combined",
     ),
     Wrong(
+        "no 1e-6 added to the norm",
+        """
+        total_norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+        return [g * min(1.0, max_norm / total_norm) for g in grads], total_norm
+        """,
+        caught_by=("values",),
+        mistake="no 1e-6 added to the norm",
+    ),
+    Wrong(
         "scaled in place",
         """
         total_norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
