@@ -173,3 +173,49 @@ def test_checks_are_fast_enough_for_a_simulating_answer() -> None:
     for check in SPEEDUP_CHECKS:
         check(speedup)
     assert time.perf_counter() - start < 20  # a test cell times out after 60 s
+
+
+# --- momentum_max_stable_lr ----------------------------------------------------------------------
+MAX_LR_CHECKS = [mo.check_max_lr_values, mo.check_max_lr_edge_cases]
+
+
+def spectral_max_lr(curvature, beta):
+    """The numerical route: bisection on the spectral radius of the (x, v) map."""
+
+    def radius(lr):
+        m = np.array([[1.0 - lr * curvature, -lr * beta], [curvature, beta]])
+        return np.abs(np.linalg.eigvals(m)).max()
+
+    low, high = 0.0, 4.0 / curvature
+    for _ in range(200):
+        middle = (low + high) / 2
+        low, high = (middle, high) if radius(middle) < 1.0 else (low, middle)
+    return float(low)
+
+
+@pytest.mark.parametrize("check", MAX_LR_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "answer", [mo.momentum_max_stable_lr, spectral_max_lr], ids=["formula", "eigenvalues"]
+)
+def test_max_lr_right_answers_pass(check, answer) -> None:
+    check(answer)
+
+
+@pytest.mark.parametrize("mistake", mo.MAX_LR_MISTAKES, ids=lambda m: m.name)
+def test_each_max_lr_mistake_is_named(mistake) -> None:
+    with pytest.raises(GradingFailure, match="known mistake") as caught:
+        mo.check_max_lr_values(mistake.compute)
+    assert mistake.name in str(caught.value)
+
+
+def test_max_lr_reference_is_the_edge_of_a_simulated_run() -> None:
+    """Just below the reference the seed's momentum converges; just above it diverges."""
+    for curvature, beta in [(40.0, 0.9), (1.0, 0.5), (3.0, 0.0)]:
+        limit = mo.momentum_max_stable_lr(curvature, beta)
+        ends = []
+        for lr in (0.99 * limit, 1.01 * limit):
+            x, v = np.ones(1), np.zeros(1)
+            for _ in range(3000):
+                x, v = ref.momentum_step(x, curvature * x, v, lr, beta)
+            ends.append(abs(x[0]))
+        assert ends[0] < 1e-3 < 1e3 < ends[1], (curvature, beta, ends)

@@ -1,4 +1,5 @@
-"""Hidden tests for notebook 03 beyond the step: how much faster momentum moves on a straight slope.
+"""Hidden tests for notebook 03 beyond momentum_step: how much faster momentum moves on a straight
+slope, Nesterov's update (nesterov_step, at the end) and momentum's largest stable learning rate.
 
 Under a constant gradient ``g`` (a straight slope) and a velocity that starts at zero, the seed's
 momentum ``v = beta*v + g; p = p - lr*v`` has the velocities
@@ -446,3 +447,97 @@ def check_nesterov_inputs_unchanged(fn: Callable[..., Any], seed: int = 67) -> N
             NESTEROV.hyper,
             tolerance(np.float64),
         )
+
+
+# --- momentum_max_stable_lr (a thinking exercise) ------------------------------------------------
+# On f = curvature/2 * x**2 one momentum step maps (x, v) linearly; the run converges while both
+# eigenvalues of that 2x2 map lie inside the unit circle. As lr grows, the first to leave is a
+# real eigenvalue through -1, at lr * curvature = 2 * (1 + beta).
+def momentum_max_stable_lr(curvature: float, beta: float) -> float:
+    """Reference: the largest stable learning rate of the seed's momentum, 2(1+beta)/curvature."""
+    return 2.0 * (1.0 + float(beta)) / float(curvature)
+
+
+MAX_LR_HINT = (
+    "write one step on f = curvature/2 * x**2 as a 2x2 linear map of (x, v); the run is stable "
+    "while both eigenvalues have modulus below 1. Find the lr at which one reaches the unit "
+    "circle first (try lr just above and below your answer in a simulation)"
+)
+
+MAX_LR_MISTAKES = [
+    Mistake(
+        "plain GD's limit 2 / curvature (beta left out)",
+        "momentum moves the limit: with a velocity the step is no longer a plain gradient step, "
+        "so the map of (x, v), not of x alone, decides",
+        lambda curvature, beta: 2.0 / curvature,
+    ),
+    Mistake(
+        "the effective-step argument, 2 * (1 - beta) / curvature",
+        "the steady step lr / (1 - beta) is what a *constant* gradient gives; at the edge of "
+        "stability the gradient flips sign every step, and a flipping gradient is weighted "
+        "differently",
+        lambda curvature, beta: 2.0 * (1.0 - beta) / curvature,
+    ),
+    Mistake(
+        "2 / ((1 - beta) * curvature)",
+        "a velocity that builds up over a constant gradient is not what happens at the edge: "
+        "there the gradient flips sign every step",
+        lambda curvature, beta: 2.0 / ((1.0 - beta) * curvature),
+    ),
+    Mistake(
+        "2 / ((1 + beta) * curvature)",
+        "check the direction of the effect: simulate lr slightly above 2 / curvature with "
+        "beta = 0.9 and see whether it diverges",
+        lambda curvature, beta: 2.0 / ((1.0 + beta) * curvature),
+    ),
+    Mistake(
+        "the edge of the oscillating regime, (1 + sqrt(beta))**2 / curvature",
+        "there the two complex eigenvalues become real, but both still have modulus below 1: "
+        "the run still converges a little beyond it. Follow the real eigenvalue that moves "
+        "towards -1",
+        lambda curvature, beta: (1.0 + np.sqrt(beta)) ** 2 / curvature,
+    ),
+    Mistake(
+        "Nesterov's limit, 2 * (1 + beta) / ((1 + 2 * beta) * curvature)",
+        "that is the limit of nesterov_step; this exercise is about momentum_step",
+        lambda curvature, beta: 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * curvature),
+    ),
+    Mistake(
+        "half the limit ((1 + beta) / curvature)",
+        "check beta = 0: the answer must be notebook 01's 2 / curvature",
+        lambda curvature, beta: (1.0 + beta) / curvature,
+    ),
+]
+
+
+def _check_max_lr_case(fn: Callable[..., Any], curvature: float, beta: float) -> None:
+    check_numbers(
+        fn,
+        "momentum_max_stable_lr",
+        (curvature, beta),
+        momentum_max_stable_lr(curvature, beta),
+        mistakes=MAX_LR_MISTAKES,
+        hint=MAX_LR_HINT,
+        rtol=1e-6,
+        context=f"momentum_max_stable_lr(curvature={curvature!r}, beta={beta!r})",
+    )
+
+
+def check_max_lr_values(fn: Callable[..., Any], seed: int = 71) -> None:
+    """Fresh random (curvature, beta) pairs: curvatures 0.01 to 1000, betas in [0, 0.99]."""
+    rng = np.random.default_rng(seed)
+    for curvature, beta in [(40.0, 0.9), (1.0, 0.5), (2.5, 0.99)]:
+        _check_max_lr_case(fn, curvature, beta)
+    for _ in range(12):
+        curvature = round(float(10.0 ** rng.uniform(-2, 3)), 6)
+        _check_max_lr_case(fn, curvature, round(float(rng.uniform(0.0, 0.99)), 6))
+
+
+def check_max_lr_edge_cases(fn: Callable[..., Any], seed: int = 73) -> None:
+    """beta = 0 is plain GD's 2 / curvature; beta near 1; tiny and huge curvatures; NumPy types."""
+    rng = np.random.default_rng(seed)
+    for curvature in (1.0, 40.0, float(rng.uniform(0.1, 10))):
+        _check_max_lr_case(fn, curvature, 0.0)
+    for curvature, beta in [(1e-6, 0.9), (1e6, 0.9), (3.0, 0.999), (0.5, 1e-9)]:
+        _check_max_lr_case(fn, curvature, beta)
+    _check_max_lr_case(fn, np.float64(8.0), np.float32(0.75))
