@@ -42,8 +42,7 @@ from autograder.kit.core import (
     tolerance,
 )
 from autograder.kit.core import check_inputs_unchanged as inputs_unchanged
-from autograder.kit.update_rules import UpdateRule
-from autograder.kit.update_rules import _run_and_compare as compare_trajectory
+from autograder.kit.update_rules import UpdateRule, compare_trajectory
 
 # Betas the graded functions must handle: 0 <= beta < 1. num_steps >= 1.
 RTOL = 1e-8

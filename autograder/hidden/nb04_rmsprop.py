@@ -33,8 +33,7 @@ from autograder.kit.core import (
     tolerance,
 )
 from autograder.kit.core import check_inputs_unchanged as inputs_unchanged
-from autograder.kit.update_rules import UpdateRule
-from autograder.kit.update_rules import _run_and_compare as compare_trajectory
+from autograder.kit.update_rules import UpdateRule, compare_trajectory
 
 
 # --- known mistakes (each with adagrad_step's signature) -----------------------------------------

@@ -129,7 +129,7 @@ def _same_trajectory(
     )
 
 
-def _run_and_compare(
+def compare_trajectory(
     fn: Callable[..., Any],
     rule: UpdateRule,
     params: np.ndarray,
@@ -193,7 +193,7 @@ def check_trajectory(fn: Callable[..., Any], name: str, steps: int = 25, seed: i
     rng = np.random.default_rng(seed)
     for shape in [(6,), (3, 4)]:
         params = rng.standard_normal(shape)
-        _run_and_compare(
+        compare_trajectory(
             fn,
             rule,
             params,
@@ -207,7 +207,7 @@ def check_trajectory(fn: Callable[..., Any], name: str, steps: int = 25, seed: i
         if key in other:
             other[key] = 0.5
     params = rng.standard_normal(5)
-    _run_and_compare(
+    compare_trajectory(
         fn, rule, params, _gradients(rng, (5,), steps, np.float64), other, "other hyperparameters"
     )
 
@@ -239,7 +239,7 @@ def check_shapes_and_dtypes(fn: Callable[..., Any], name: str, seed: int = 7) ->
                         hint="build results from the inputs with NumPy arithmetic; avoid "
                         "np.float64(...) constants or .astype(float)",
                     )
-            _run_and_compare(fn, rule, params, grads, rule.hyper, f"shape {shape}")
+            compare_trajectory(fn, rule, params, grads, rule.hyper, f"shape {shape}")
 
 
 def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
@@ -249,10 +249,10 @@ def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
     shape = (8,)
     params = rng.standard_normal(shape)
     zero_grads = [np.zeros(shape) for _ in range(3)]
-    _run_and_compare(fn, rule, params, zero_grads, rule.hyper, "all-zero gradients")
+    compare_trajectory(fn, rule, params, zero_grads, rule.hyper, "all-zero gradients")
     mixed = [g * (rng.random(shape) < 0.5) for g in _gradients(rng, shape, 5, np.float64)]
-    _run_and_compare(fn, rule, params, mixed, rule.hyper, "gradients with exact zeros")
-    _run_and_compare(
+    compare_trajectory(fn, rule, params, mixed, rule.hyper, "gradients with exact zeros")
+    compare_trajectory(
         fn,
         rule,
         params,
@@ -260,7 +260,7 @@ def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
         rule.hyper,
         "tiny gradients (about 1e-9)",
     )
-    _run_and_compare(
+    compare_trajectory(
         fn,
         rule,
         params,
@@ -271,7 +271,7 @@ def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
     big = dict(rule.hyper, lr=0.5)
     if "weight_decay" in big:
         big["weight_decay"] = 0.8
-    _run_and_compare(
+    compare_trajectory(
         fn,
         rule,
         params * 10,
