@@ -42,7 +42,12 @@ from autograder.kit.core import (
     tolerance,
 )
 from autograder.kit.core import check_inputs_unchanged as inputs_unchanged
-from autograder.kit.update_rules import UpdateRule, compare_trajectory
+from autograder.kit.update_rules import (
+    UpdateRule,
+    check_shapes_and_dtypes,
+    compare_trajectory,
+    random_gradients,
+)
 
 # Betas the graded functions must handle: 0 <= beta < 1. num_steps >= 1.
 RTOL = 1e-8
@@ -326,17 +331,6 @@ NESTEROV = UpdateRule(
 )
 
 
-def _nesterov_gradients(
-    rng: np.random.Generator, shape: tuple[int, ...], steps: int, dtype: Any, scale: float = 1.0
-) -> list[np.ndarray]:
-    """Random gradients whose size varies over time and across coordinates."""
-    per_coordinate = 10.0 ** rng.uniform(-2, 1, size=shape)
-    return [
-        (scale * per_coordinate * rng.standard_normal(shape) * (1 + 0.5 * np.sin(k))).astype(dtype)
-        for k in range(steps)
-    ]
-
-
 def _nesterov_compare(
     fn: Callable[..., Any],
     params: np.ndarray,
@@ -358,7 +352,7 @@ def check_nesterov_values(fn: Callable[..., Any], seed: int = 47) -> None:
         _nesterov_compare(
             fn,
             rng.standard_normal(shape),
-            _nesterov_gradients(rng, shape, 1, np.float64),
+            random_gradients(rng, shape, 1, np.float64),
             "one step from a random velocity",
             {"lr": lr, "beta": beta},
             rng.standard_normal(shape),
@@ -369,9 +363,9 @@ def check_nesterov_trajectory(fn: Callable[..., Any], steps: int = 30, seed: int
     """Many float64 steps on fresh random gradients follow the reference, for two settings."""
     rng = np.random.default_rng(seed)
     for shape in [(6,), (3, 4)]:
-        grads = _nesterov_gradients(rng, shape, steps, np.float64)
+        grads = random_gradients(rng, shape, steps, np.float64)
         _nesterov_compare(fn, rng.standard_normal(shape), grads, "random gradients")
-    grads = _nesterov_gradients(rng, (5,), steps, np.float64)
+    grads = random_gradients(rng, (5,), steps, np.float64)
     _nesterov_compare(
         fn, rng.standard_normal(5), grads, "other hyperparameters", {"lr": 0.15, "beta": 0.5}
     )
@@ -379,35 +373,7 @@ def check_nesterov_trajectory(fn: Callable[..., Any], steps: int = 30, seed: int
 
 def check_nesterov_shapes_and_dtypes(fn: Callable[..., Any], seed: int = 59) -> None:
     """Any shape, from a single number to a 3-D array, in float32 and float64."""
-    rng = np.random.default_rng(seed)
-    for shape in [(), (1,), (2, 3, 4), (1, 7)]:
-        for dtype in (np.float64, np.float32):
-            params = rng.standard_normal(shape).astype(dtype)
-            grads = _nesterov_gradients(rng, shape, 4, dtype)
-            result = call(
-                fn,
-                "nesterov_step",
-                params.copy(),
-                grads[0],
-                np.zeros_like(params),
-                **NESTEROV.hyper,
-            )
-            for output, name in zip(
-                as_outputs(result, NESTEROV.outputs, "nesterov_step"), NESTEROV.outputs, strict=True
-            ):
-                if output.shape != params.shape:
-                    fail(
-                        f"For params of shape {params.shape}, `{name}` has shape {output.shape}.",
-                        hint="keep the shape of the parameters; avoid reshaping, flattening or "
-                        "converting to a Python list",
-                    )
-                if dtype == np.float32 and output.dtype != np.float32:
-                    fail(
-                        f"For float32 params, `{name}` came back as {output.dtype}.",
-                        hint="build results from the inputs with NumPy arithmetic; avoid "
-                        "np.float64(...) constants or .astype(float)",
-                    )
-            _nesterov_compare(fn, params, grads, f"shape {shape}")
+    check_shapes_and_dtypes(fn, NESTEROV, seed)
 
 
 def check_nesterov_edge_cases(fn: Callable[..., Any], seed: int = 61) -> None:
@@ -416,8 +382,8 @@ def check_nesterov_edge_cases(fn: Callable[..., Any], seed: int = 61) -> None:
     params = rng.standard_normal(8)
     _nesterov_compare(fn, params, [np.zeros(8)] * 3, "all-zero gradients")
     for scale, label in [(1e-9, "tiny gradients (about 1e-9)"), (1e6, "huge gradients (1e6)")]:
-        _nesterov_compare(fn, params, _nesterov_gradients(rng, (8,), 5, np.float64, scale), label)
-    grads = _nesterov_gradients(rng, (8,), 5, np.float64)
+        _nesterov_compare(fn, params, random_gradients(rng, (8,), 5, np.float64, scale), label)
+    grads = random_gradients(rng, (8,), 5, np.float64)
     _nesterov_compare(fn, params, grads, "beta = 0 (plain SGD)", {"lr": 0.1, "beta": 0.0})
     _nesterov_compare(fn, params * 10, grads, "large learning rate", {"lr": 0.5, "beta": 0.9})
 

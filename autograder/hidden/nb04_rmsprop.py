@@ -27,13 +27,12 @@ from autograder.kit.core import (
     check_numbers,
     copy_args,
     explain_mismatch,
-    fail,
     matches,
     substituted,
     tolerance,
 )
 from autograder.kit.core import check_inputs_unchanged as inputs_unchanged
-from autograder.kit.update_rules import UpdateRule, compare_trajectory
+from autograder.kit.update_rules import UpdateRule, check_shapes_and_dtypes, compare_trajectory
 
 
 # --- known mistakes (each with adagrad_step's signature) -----------------------------------------
@@ -165,30 +164,7 @@ def check_adagrad_trajectory(fn: Callable[..., Any], steps: int = 200, seed: int
 
 def check_adagrad_shapes_and_dtypes(fn: Callable[..., Any], seed: int = 405) -> None:
     """Works on any shape, from a single number to a 3-D array, in float32 and float64."""
-    rng = np.random.default_rng(seed)
-    for shape in [(), (1,), (2, 3, 4), (1, 7)]:
-        for dtype in (np.float64, np.float32):
-            params = rng.standard_normal(shape).astype(dtype)
-            grads = _gradients(rng, shape, 6, dtype)
-            result = call(
-                fn, "adagrad_step", params.copy(), grads[0], np.zeros_like(params), **ADAGRAD.hyper
-            )
-            for output, name in zip(
-                as_outputs(result, ADAGRAD.outputs, "adagrad_step"), ADAGRAD.outputs, strict=True
-            ):
-                if output.shape != params.shape:
-                    fail(
-                        f"For params of shape {params.shape}, `{name}` has shape {output.shape}.",
-                        hint="keep the shape of the parameters; avoid reshaping, flattening or "
-                        "converting to a Python list",
-                    )
-                if dtype == np.float32 and output.dtype != np.float32:
-                    fail(
-                        f"For float32 params, `{name}` came back as {output.dtype}.",
-                        hint="build results from the inputs with NumPy arithmetic; avoid "
-                        "np.float64(...) constants or .astype(float)",
-                    )
-            _compare(fn, params, grads, f"shape {shape}")
+    check_shapes_and_dtypes(fn, ADAGRAD, seed)
 
 
 def check_adagrad_edge_cases(fn: Callable[..., Any], seed: int = 406) -> None:

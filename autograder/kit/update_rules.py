@@ -76,8 +76,11 @@ RULES: dict[str, UpdateRule] = {
 }
 
 
-def rule_for(key_or_step_function: str) -> UpdateRule:
-    """The update rule of a registry key ("adam") or step function name ("adam_step")."""
+def rule_for(key_or_step_function: str | UpdateRule) -> UpdateRule:
+    """The update rule of a registry key ("adam") or step function name ("adam_step"); a rule
+    outside the registry (Nesterov, Adagrad) is passed as its own ``UpdateRule``."""
+    if isinstance(key_or_step_function, UpdateRule):
+        return key_or_step_function
     if key_or_step_function in registry.OPTIMIZERS:
         key_or_step_function = registry.get(key_or_step_function).step_function
     if key_or_step_function not in RULES:
@@ -85,7 +88,7 @@ def rule_for(key_or_step_function: str) -> UpdateRule:
     return RULES[key_or_step_function]
 
 
-def _gradients(
+def random_gradients(
     rng: np.random.Generator, shape: tuple[int, ...], steps: int, dtype: Any, scale: float = 1.0
 ) -> list[np.ndarray]:
     """Random gradients whose size changes over time and across coordinates."""
@@ -197,7 +200,7 @@ def check_trajectory(fn: Callable[..., Any], name: str, steps: int = 25, seed: i
             fn,
             rule,
             params,
-            _gradients(rng, shape, steps, np.float64),
+            random_gradients(rng, shape, steps, np.float64),
             rule.hyper,
             "random gradients",
         )
@@ -208,18 +211,24 @@ def check_trajectory(fn: Callable[..., Any], name: str, steps: int = 25, seed: i
             other[key] = 0.5
     params = rng.standard_normal(5)
     compare_trajectory(
-        fn, rule, params, _gradients(rng, (5,), steps, np.float64), other, "other hyperparameters"
+        fn,
+        rule,
+        params,
+        random_gradients(rng, (5,), steps, np.float64),
+        other,
+        "other hyperparameters",
     )
 
 
-def check_shapes_and_dtypes(fn: Callable[..., Any], name: str, seed: int = 7) -> None:
+def check_shapes_and_dtypes(fn: Callable[..., Any], name: str | UpdateRule, seed: int = 7) -> None:
     """Works on any shape, from a single number to a 3-D array, in float32 and float64."""
     rule = rule_for(name)
+    name = rule.name
     rng = np.random.default_rng(seed)
     for shape in [(), (1,), (2, 3, 4), (1, 7)]:
         for dtype in (np.float64, np.float32):
             params = rng.standard_normal(shape).astype(dtype)
-            grads = _gradients(rng, shape, 4, dtype)
+            grads = random_gradients(rng, shape, 4, dtype)
             zeros = [np.zeros_like(params) for _ in rule.state]
             result = call(
                 fn, name, *rule.arguments(params.copy(), grads[0], zeros, 1), **rule.hyper
@@ -250,13 +259,13 @@ def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
     params = rng.standard_normal(shape)
     zero_grads = [np.zeros(shape) for _ in range(3)]
     compare_trajectory(fn, rule, params, zero_grads, rule.hyper, "all-zero gradients")
-    mixed = [g * (rng.random(shape) < 0.5) for g in _gradients(rng, shape, 5, np.float64)]
+    mixed = [g * (rng.random(shape) < 0.5) for g in random_gradients(rng, shape, 5, np.float64)]
     compare_trajectory(fn, rule, params, mixed, rule.hyper, "gradients with exact zeros")
     compare_trajectory(
         fn,
         rule,
         params,
-        _gradients(rng, shape, 5, np.float64, scale=1e-9),
+        random_gradients(rng, shape, 5, np.float64, scale=1e-9),
         rule.hyper,
         "tiny gradients (about 1e-9)",
     )
@@ -264,7 +273,7 @@ def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
         fn,
         rule,
         params,
-        _gradients(rng, shape, 5, np.float64, scale=1e6),
+        random_gradients(rng, shape, 5, np.float64, scale=1e6),
         rule.hyper,
         "huge gradients (about 1e6)",
     )
@@ -275,7 +284,7 @@ def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
         fn,
         rule,
         params * 10,
-        _gradients(rng, shape, 5, np.float64),
+        random_gradients(rng, shape, 5, np.float64),
         big,
         "large learning rate" + (" and weight decay" if "weight_decay" in big else ""),
     )
