@@ -290,9 +290,10 @@ def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
     )
 
 
-def check_inputs_unchanged(fn: Callable[..., Any], name: str, seed: int = 3) -> None:
+def check_inputs_unchanged(fn: Callable[..., Any], name: str | UpdateRule, seed: int = 3) -> None:
     """The function returns new arrays and leaves every input array exactly as it was."""
     rule = rule_for(name)
+    name = rule.name
     rng = np.random.default_rng(seed)
     shape = (4, 3)
     params = rng.standard_normal(shape)
