@@ -28,34 +28,26 @@ HYPER = {"lr": 0.05, "eps": 1e-6}
 
 def run_reference(p0: np.ndarray, grads: np.ndarray, lr: float, eps: float) -> tuple:
     """Params and sum_sq after every step of the NumPy reference, from a zero sum."""
-    p, s = p0.copy(), np.zeros_like(p0)
-    params, sums = [], []
-    for g in grads:
-        p, s = ref.adagrad_step(p, g, s, lr, eps)
-        params.append(p)
-        sums.append(s)
-    return np.stack(params), np.stack(sums)
+    run = tt.run_rule_reference(hidden.ADAGRAD, p0, grads, {"lr": lr, "eps": eps})
+    return run.params, run.state["sum_sq"]
 
 
 def run_torch(p0: np.ndarray, grads: np.ndarray, lr: float, eps: float) -> tuple:
     """The same with torch.optim.Adagrad (the course's form: no lr decay, zero start)."""
-    param = torch.nn.Parameter(torch.from_numpy(p0.copy()))
-    opt = torch.optim.Adagrad(
-        [param],
-        lr=lr,
-        eps=eps,
-        lr_decay=0.0,
-        weight_decay=0.0,
-        initial_accumulator_value=0.0,
-        foreach=False,
-    )
-    params, sums = [], []
-    for g in grads:
-        param.grad = torch.from_numpy(g.copy())
-        opt.step()
-        params.append(param.detach().numpy().copy())
-        sums.append(opt.state[param]["sum"].detach().numpy().copy())
-    return np.stack(params), np.stack(sums)
+
+    def make(param: torch.Tensor) -> torch.optim.Optimizer:
+        return torch.optim.Adagrad(
+            [param],
+            lr=lr,
+            eps=eps,
+            lr_decay=0.0,
+            weight_decay=0.0,
+            initial_accumulator_value=0.0,
+            foreach=False,
+        )
+
+    run = tt.run_torch_optimizer(make, {"sum_sq": "sum"}, p0, grads)
+    return run.params, run.state["sum_sq"]
 
 
 def max_deviations(p0: np.ndarray, grads: np.ndarray, lr: float, eps: float) -> dict[str, float]:

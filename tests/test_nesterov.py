@@ -10,7 +10,12 @@ import torch
 from autograder import references as ref
 from autograder.hidden import nb03_momentum as mo
 from autograder.kit.core import GradingFailure
-from autograder.kit.torch_twins import make_gradients, relative_deviation_per_step
+from autograder.kit.torch_twins import (
+    make_gradients,
+    relative_deviation_per_step,
+    run_rule_reference,
+    run_torch_optimizer,
+)
 
 STEPS = 300
 # (lr, beta) pairs, none of them torch's defaults, so an ignored or swapped one shows.
@@ -21,24 +26,17 @@ FLOAT64_RTOL = 1e-10
 FLOAT32_RTOL = 1e-4
 
 
-def run_reference(p0: np.ndarray, grads: np.ndarray, lr: float, beta: float) -> np.ndarray:
-    params, velocity, out = p0.copy(), np.zeros_like(p0), []
-    for g in grads:
-        params, velocity = ref.nesterov_step(params, g, velocity, lr, beta)
-        out.append((params, velocity))
-    return np.stack([p for p, _ in out]), np.stack([v for _, v in out])
+def run_reference(p0: np.ndarray, grads: np.ndarray, lr: float, beta: float) -> tuple:
+    run = run_rule_reference(mo.NESTEROV, p0, grads, {"lr": lr, "beta": beta})
+    return run.params, run.state["velocity"]
 
 
-def run_torch(p0: np.ndarray, grads: np.ndarray, lr: float, beta: float) -> np.ndarray:
-    param = torch.nn.Parameter(torch.from_numpy(p0.copy()))
-    opt = torch.optim.SGD([param], lr=lr, momentum=beta, nesterov=True, foreach=False)
-    params, velocities = [], []
-    for g in grads:
-        param.grad = torch.from_numpy(g.copy())
-        opt.step()
-        params.append(param.detach().numpy().copy())
-        velocities.append(opt.state[param]["momentum_buffer"].numpy().copy())
-    return np.stack(params), np.stack(velocities)
+def run_torch(p0: np.ndarray, grads: np.ndarray, lr: float, beta: float) -> tuple:
+    def make(param: torch.Tensor) -> torch.optim.Optimizer:
+        return torch.optim.SGD([param], lr=lr, momentum=beta, nesterov=True, foreach=False)
+
+    run = run_torch_optimizer(make, {"velocity": "momentum_buffer"}, p0, grads)
+    return run.params, run.state["velocity"]
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from numpy.typing import DTypeLike, NDArray
 
-from autograder.kit.update_rules import rule_for, run_rule
+from autograder.kit.update_rules import UpdateRule, rule_for, run_rule
 from optimlab import registry
 
 Array = NDArray[np.floating]
@@ -62,7 +62,13 @@ def run_reference(
     name: str, params0: Array, grads: Array, hparams: Mapping[str, float]
 ) -> Trajectory:
     """Apply the NumPy reference `name` once per gradient, starting from params0 and zero state."""
-    rule = rule_for(registry.get(name).step_function)
+    return run_rule_reference(rule_for(registry.get(name).step_function), params0, grads, hparams)
+
+
+def run_rule_reference(
+    rule: UpdateRule, params0: Array, grads: Array, hparams: Mapping[str, float]
+) -> Trajectory:
+    """The same for any update rule, also one outside the registry (Nesterov, Adagrad)."""
     p = np.array(params0, copy=True)
     state = [np.zeros_like(p) for _ in rule.state]
     steps = run_rule(rule.reference, rule, p, list(grads), dict(hparams), state, student=False)
@@ -81,17 +87,32 @@ def make_torch_optimizer(
 
 def run_torch(name: str, params0: Array, grads: Array, hparams: Mapping[str, float]) -> Trajectory:
     """Run the torch twin of `name`, setting p.grad to each gradient by hand before opt.step()."""
-    info = registry.get(name)
+    return run_torch_optimizer(
+        lambda param: make_torch_optimizer(name, param, hparams),
+        registry.get(name).torch_state,
+        params0,
+        grads,
+    )
+
+
+def run_torch_optimizer(
+    make: Callable[[torch.Tensor], torch.optim.Optimizer],
+    torch_state: Mapping[str, str],
+    params0: Array,
+    grads: Array,
+) -> Trajectory:
+    """The same for any optimizer ``make(param)`` builds; ``torch_state`` maps the course's state
+    names to the keys of ``optimizer.state[param]``."""
     param = torch.nn.Parameter(torch.from_numpy(np.array(params0, copy=True)))
-    opt = make_torch_optimizer(name, param, hparams)
+    opt = make(param)
     params_out: list[Array] = []
-    state_out: dict[str, list[Array]] = {s: [] for s in info.state}
+    state_out: dict[str, list[Array]] = {s: [] for s in torch_state}
     for g in grads:
         param.grad = torch.from_numpy(np.array(g, copy=True))
         opt.step()
         params_out.append(param.detach().numpy().copy())
         for s in state_out:
-            state_out[s].append(opt.state[param][info.torch_state[s]].detach().numpy().copy())
+            state_out[s].append(opt.state[param][torch_state[s]].detach().numpy().copy())
     return Trajectory(np.stack(params_out), {s: np.stack(v) for s, v in state_out.items()})
 
 
