@@ -133,7 +133,8 @@ def check_loop_edge_cases(fn: Callable[..., Any]) -> None:
 STABLE_LR_MISTAKES = [
     Mistake(
         "1 / (largest eigenvalue)",
-        "GD on a quadratic is stable for lr < 2 / lambda_max",
+        "at that rate the steepest coordinate lands exactly on the minimum; the edge of "
+        "stability is where its factor 1 - lr * lambda stops shrinking it",
         lambda a: 1.0 / np.linalg.eigvalsh(a).max(),
     ),
     Mistake(
@@ -169,7 +170,8 @@ def _check_stable_lr_case(fn: Callable[..., Any], hessian: np.ndarray) -> None:
         (hessian,),
         max_stable_learning_rate(before),
         mistakes=STABLE_LR_MISTAKES,
-        hint="for f(x) = x^T A x / 2, GD converges when lr < 2 / (largest eigenvalue of A)",
+        hint="every eigen-direction of A must shrink (section 2): find the rate at which the "
+        "first of them stops shrinking",
         rtol=1e-9,
         context=context,
     )
@@ -190,3 +192,131 @@ def check_stable_lr_rotated(fn: Callable[..., Any], seed: int = 19) -> None:
     for dim in (2, 4, 7):
         q, _ = np.linalg.qr(rng.standard_normal((dim, dim)))
         _check_stable_lr_case(fn, q @ np.diag(rng.uniform(0.1, 50.0, dim)) @ q.T)
+
+
+# --- gd_steps_to_tolerance (a thinking exercise) -------------------------------------------------
+# On f = sum(curvature_i * x_i**2) / 2 each coordinate is multiplied by (1 - lr * curvature_i) per
+# step, so coordinate i is within tol from step ceil(log(tol/|x_i|) / log|1 - lr*curvature_i|) on;
+# the run needs the largest of these counts (0 for a coordinate that starts within tol).
+def _steps_per_direction(curvatures, start, lr, tol, rounding=np.ceil) -> np.ndarray:
+    factor = np.abs(1.0 - lr * np.asarray(curvatures, dtype=float))
+    size = np.abs(np.asarray(start, dtype=float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        steps = rounding(np.log(tol / size) / np.log(factor))
+    return np.where(size <= tol, 0, np.where(factor == 0, 1, steps))
+
+
+def gd_steps_to_tolerance(curvatures, start, lr: float, tol: float) -> int:
+    """Reference: steps until every |x_i| <= tol, checked against the powers themselves."""
+    steps = _steps_per_direction(curvatures, start, lr, tol)
+    factor = np.abs(1.0 - lr * np.asarray(curvatures, dtype=float))
+    size = np.abs(np.asarray(start, dtype=float))
+    for i in range(steps.size):  # move a count that rounding put one off back onto the edge
+        while size[i] * factor[i] ** steps[i] > tol:
+            steps[i] += 1
+        while steps[i] > 0 and size[i] * factor[i] ** (steps[i] - 1) <= tol:
+            steps[i] -= 1
+    return int(steps.max())
+
+
+def _one_direction(pick):
+    def compute(curvatures, start, lr, tol):
+        i = pick(np.asarray(curvatures))
+        return _steps_per_direction(curvatures, start, lr, tol)[i]
+
+    return compute
+
+
+STEPS_HINT = (
+    "follow each coordinate on its own: how much one step multiplies it, what k steps do, and "
+    "the first whole k at which its size is at most tol; then ask which coordinate finishes last"
+)
+
+STEPS_MISTAKES = [
+    Mistake(
+        "only the flattest direction",
+        "near the stability limit the steepest direction shrinks even more slowly: every "
+        "coordinate must reach tol, so each one needs its own count",
+        _one_direction(np.argmin),
+    ),
+    Mistake(
+        "only the steepest direction",
+        "at small learning rates the flat directions are the slow ones: count every coordinate",
+        _one_direction(np.argmax),
+    ),
+    Mistake(
+        "rounded down (one step short)",
+        "after floor(...) steps the coordinate is still a little above tol: round up",
+        lambda c, s, lr, tol: _steps_per_direction(c, s, lr, tol, np.floor).max(),
+    ),
+    Mistake(
+        "rounded to the nearest whole step",
+        "the count is the first step at which the size is *at most* tol: round up",
+        lambda c, s, lr, tol: _steps_per_direction(c, s, lr, tol, np.round).max(),
+    ),
+    Mistake(
+        "one step too many",
+        "after k steps the size is |start| times the factor to the power k; count steps, not "
+        "points (the start is step 0)",
+        lambda c, s, lr, tol: gd_steps_to_tolerance(c, s, lr, tol) + 1,
+    ),
+    Mistake(
+        "the start's size left out",
+        "a coordinate that starts farther away needs more steps: its distance enters the count",
+        lambda c, s, lr, tol: _steps_per_direction(c, np.ones(len(s)), lr, tol).max(),
+    ),
+    Mistake(
+        "the slowest factor applied to the largest starting coordinate",
+        "the slowest-shrinking coordinate is not always the one that starts farthest: count each "
+        "coordinate with its own factor and its own start",
+        lambda c, s, lr, tol: _steps_per_direction(
+            [c[int(np.argmax(np.abs(1 - lr * np.asarray(c))))]], [np.max(np.abs(s))], lr, tol
+        ).max(),
+    ),
+]
+
+
+def _check_steps_case(fn: Callable[..., Any], curvatures, start, lr: float, tol: float) -> None:
+    curvatures, start = np.array(curvatures, dtype=float), np.array(start, dtype=float)
+    context = (
+        f"gd_steps_to_tolerance(curvatures={describe(curvatures)}, start={describe(start)}, "
+        f"lr={lr!r}, tol={tol!r})"
+    )
+    check_numbers(
+        fn,
+        "gd_steps_to_tolerance",
+        (curvatures, start, lr, tol),
+        gd_steps_to_tolerance(curvatures, start, lr, tol),
+        mistakes=STEPS_MISTAKES,
+        hint=STEPS_HINT,
+        rtol=0.0,
+        context=context,
+    )
+
+
+def check_steps_values(fn: Callable[..., Any], seed: int = 23) -> None:
+    """Random diagonal quadratics, learning rates from small to just below the limit."""
+    rng = np.random.default_rng(seed)
+    cases = 0
+    while cases < 14:
+        dim = int(rng.integers(2, 7))
+        curvatures = np.round(10.0 ** rng.uniform(-1, 2, dim), 4)
+        lr = float(round(rng.uniform(0.05, 0.995) * 2 / curvatures.max(), 6))
+        start = np.round(rng.uniform(-3, 3, dim), 4)
+        tol = float(10.0 ** -rng.integers(2, 7))
+        exact = np.log(tol / np.abs(start)) / np.log(np.abs(1 - lr * curvatures))
+        if np.min(np.abs(exact - np.round(exact))) > 1e-6:  # no count on a rounding edge
+            _check_steps_case(fn, curvatures, start, lr, tol)
+            cases += 1
+
+
+def check_steps_edge_cases(fn: Callable[..., Any]) -> None:
+    """Starts within tol, lr * curvature = 1, one direction, 50 directions, tiny tol."""
+    _check_steps_case(fn, [2.0, 5.0], [1e-4, -2e-4], 0.1, 1e-3)
+    _check_steps_case(fn, [2.0, 5.0], [0.0, 3.0], 0.3, 1e-3)
+    _check_steps_case(fn, [4.0, 1.0], [2.0, 0.0], 0.25, 1e-8)
+    _check_steps_case(fn, [0.5], [-7.0], 1.3, 1e-12)
+    _check_steps_case(fn, [1e-3, 1.0], [1.0, 1.0], 1.5, 1e-3)
+    rng = np.random.default_rng(29)
+    curvatures = rng.uniform(0.5, 20.0, 50)
+    _check_steps_case(fn, curvatures, rng.uniform(-1, 1, 50), 0.09, 1e-5)
