@@ -1,4 +1,5 @@
-"""Hidden tests for notebook 07's second exercise: the bytes of optimizer state.
+"""Hidden tests for notebook 07: the bytes of optimizer state (Exercise 2) and, at the end, the
+Lion learning rate that matches Adam's first step (Exercise 3, a thinking exercise).
 
 The convention, stated once (notebook 07 states it for students in the same words):
 
@@ -28,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from autograder.kit.core import GradingFailure, Mistake, call, describe, fail
+from autograder.kit.core import GradingFailure, Mistake, call, check_numbers, describe, fail
 from optimlab import registry
 
 Shape = tuple[int, ...]
@@ -380,3 +381,107 @@ def check_interface(fn: Callable[..., Any]) -> None:
             hint="check the name against the six known optimizers and raise ValueError "
             "otherwise, so that a typo never passes silently as 0 bytes",
         )
+
+
+# --- lion_lr_matching_adam (a thinking exercise) -------------------------------------------------
+# From zero state Adam's bias-corrected moments after one step are m_hat = g and v_hat = g**2, so
+# its first step is lr * g / (|g| + eps) per coordinate, whatever beta1 and beta2; Lion's first
+# step is lr * sign(g): lr on every coordinate whose gradient is not exactly zero. Matching the
+# Euclidean lengths gives adam_lr * ||g / (|g| + eps)|| / sqrt(count of non-zero g).
+def _matched(adam: Callable[..., Any], moved: Callable[..., Any] = np.count_nonzero, l1=False):
+    """A matching rate from |Adam's first step| / lr per coordinate and Lion's moved entries."""
+
+    def rate(grad: Any, lr: float, eps: float = 1e-8) -> float:
+        steps = adam(np.abs(np.asarray(grad, dtype=np.float64)), eps)
+        if l1:
+            return float(lr) * float(np.sum(steps)) / np.count_nonzero(grad)
+        return float(lr) * float(np.linalg.norm(steps)) / math.sqrt(moved(grad))
+
+    return rate
+
+
+def lion_lr_matching_adam(grad: Any, adam_lr: float, eps: float = 1e-8) -> float:
+    """Reference: the Lion learning rate whose first step is as long as Adam's (Euclidean)."""
+    return _matched(lambda size, eps: size / (size + eps))(grad, adam_lr, eps)
+
+
+MATCH_MISTAKES = [
+    Mistake(
+        "Adam's learning rate itself (eps left out of Adam's first step)",
+        "that holds only while every |g| is far above eps; try gradients of size eps",
+        lambda g, lr, eps=1e-8: float(lr),
+    ),
+    Mistake(
+        "Lion's step counted on every coordinate, zeros included",
+        "what does sign(0) do to a coordinate whose gradient is exactly zero?",
+        _matched(lambda size, eps: size / (size + eps), moved=np.size),
+    ),
+    Mistake(
+        "the summed (L1) lengths matched instead of the Euclidean lengths",
+        "the length of a step is the square root of the sum of its squared coordinates",
+        _matched(lambda size, eps: size / (size + eps), l1=True),
+    ),
+    Mistake(  # torch's default betas 0.9 and 0.999, without the correction
+        "Adam's first step without bias correction",
+        "Adam corrects m and v by 1 - beta**t before its first step: what is left of the betas?",
+        _matched(lambda size, eps: 0.1 * size / (math.sqrt(1e-3) * size + eps)),
+    ),
+    Mistake(
+        "eps inside Adam's square root",
+        "Adam adds eps outside the root of v_hat",
+        _matched(lambda size, eps: size / np.sqrt(size * size + eps)),
+    ),
+    Mistake(
+        "the ratio upside down (Lion's length over Adam's)",
+        "a longer Adam step needs a larger Lion rate, not a smaller one",
+        lambda g, lr, eps=1e-8: float(lr) ** 2 / lion_lr_matching_adam(g, lr, eps),
+    ),
+    Mistake(
+        "SGD's first step (lr * g) taken for Adam's",
+        "Adam divides each coordinate by the root of its v_hat (plus eps) before stepping",
+        _matched(lambda size, eps: size),
+    ),
+]
+
+
+def _check_match(fn: Callable[..., Any], grad: np.ndarray, lr: float, eps: float, what: str):
+    context = f"lion_lr_matching_adam(<{what}>, adam_lr={lr!r}, eps={eps!r})"
+    check_numbers(
+        fn,
+        "lion_lr_matching_adam",
+        (grad, lr, eps),
+        lion_lr_matching_adam(grad, lr, eps),
+        mistakes=MATCH_MISTAKES,
+        rtol=1e-6,
+        context=context,
+        hint="work out both first steps from zero state, coordinate by coordinate, and compare "
+        "their lengths; which one depends on how |g| compares with eps?",
+    )
+
+
+def check_matching_values(fn: Callable[..., Any], seed: int = 83) -> None:
+    """Fresh random gradients from 1e-11 to 1e2 (some zero entries), eps 1e-8 to 1e-3."""
+    rng = np.random.default_rng(seed)
+    for k in range(12):
+        scale, eps = 10.0 ** rng.uniform(-11, 2), float(rng.choice([1e-8, 1e-6, 1e-3]))
+        grad = scale * rng.standard_normal(int(rng.integers(3, 40)))
+        grad[rng.random(grad.size) < 0.2 * (k % 2)] = 0.0
+        grad[0] = grad[0] or scale
+        what = f"{grad.size} random numbers of size about {scale:.1e}"
+        _check_match(fn, grad, round(float(10 ** rng.uniform(-5, -1)), 8), eps, what)
+
+
+def check_matching_edge_cases(fn: Callable[..., Any], seed: int = 89) -> None:
+    """One non-zero entry among zeros, gradients exactly eps, 2-D and 3-D, huge, float32."""
+    rng = np.random.default_rng(seed)
+    lone = np.zeros(9)
+    lone[4] = -3e-9
+    cases = [
+        (lone, "one non-zero entry, -3e-9, among zeros"),
+        (np.full((3, 4), 1e-8), "a 3x4 array, every entry 1e-8"),
+        (rng.standard_normal((2, 3, 4)) * 1e-9, "a 2x3x4 array of size 1e-9"),
+        (rng.standard_normal(6) * 1e6, "huge gradients, about 1e6"),
+        ((rng.standard_normal(5) * 1e-8).astype(np.float32), "float32 gradients of size 1e-8"),
+    ]
+    for grad, what in cases:
+        _check_match(fn, grad, 1e-3, 1e-8, what)
