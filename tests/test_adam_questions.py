@@ -162,3 +162,69 @@ def test_checks_never_write_to_stderr(capfd) -> None:
     for check in DECAY_CHECKS:
         check(chatty)
     assert capfd.readouterr().err == ""
+
+
+# --- notebook 05, Exercise 3: from which step on bias correction stops mattering -----------------
+NEGLIGIBLE_CHECKS = [aq.check_negligible_values, aq.check_negligible_every_later_step]
+NEGLIGIBLE_CASES = aq.negligible_cases() + aq.EVERY_LATER_STEP_CASES
+
+
+def _answering(table):
+    """A student-like answer that looks up precomputed values (code of the hidden module may not
+    run inside a graded call: the borrowing guard stops it)."""
+    return lambda beta1, beta2, tolerance: table[(beta1, beta2, tolerance)]
+
+
+def test_reference_negligible_step_agrees_with_a_long_scan() -> None:
+    """The reference stops looking early; a scan over 100,000 steps finds the same step."""
+    t = np.arange(1, 10**5 + 1)
+    for beta1, beta2, tolerance in NEGLIGIBLE_CASES:
+        outside = np.flatnonzero(np.abs((1 - beta1**t) / np.sqrt(1 - beta2**t) - 1) >= tolerance)
+        want = int(outside[-1]) + 2 if outside.size else 1
+        assert aq.correction_negligible_from(beta1, beta2, tolerance) == want
+
+
+def test_reference_negligible_step_passes_and_written_out() -> None:
+    table = {case: aq.correction_negligible_from(*case) for case in NEGLIGIBLE_CASES}
+    for check in NEGLIGIBLE_CHECKS:
+        check(_answering(table))
+    # the notebook's measured table: the defaults, and betas whose ratio is 1 at t = 1
+    assert aq.correction_negligible_from(0.9, 0.999, 0.01) == 3925
+    assert aq.correction_negligible_from(0.9, 0.99, 0.01) == 391
+    assert aq.correction_negligible_from(0.0, 0.0, 0.01) == 1
+
+
+def test_student_style_negligible_answers_pass() -> None:
+    """A plain loop with a while-condition stop, returning a float, is accepted."""
+
+    def loop(beta1, beta2, tolerance):
+        answer, t = 1.0, 1
+        while t < 10 or max(beta1, beta2) ** t > tolerance / 8:
+            if abs((1 - beta1**t) / math.sqrt(1 - beta2**t) - 1) >= tolerance:
+                answer = float(t + 1)
+            t += 1
+        return answer
+
+    for check in NEGLIGIBLE_CHECKS:
+        check(loop)
+
+
+@pytest.mark.parametrize("mistake", aq.NEGLIGIBLE_MISTAKES, ids=_names(aq.NEGLIGIBLE_MISTAKES))
+def test_each_negligible_mistake_is_named(mistake) -> None:
+    answer = _answering({case: mistake.compute(*case) for case in NEGLIGIBLE_CASES})
+    caught = []
+    for check in NEGLIGIBLE_CHECKS:
+        try:
+            check(answer)
+        except GradingFailure as failure:
+            caught.append(str(failure))
+    assert caught, f"{mistake.name} passes every check"
+    assert any(mistake.name in text and "Hint:" in text for text in caught), caught
+    assert not any("1 - beta" in text or "sqrt(1" in text for text in caught), "formula in feedback"
+
+
+def test_negligible_step_feedback_gives_no_formula() -> None:
+    with pytest.raises(GradingFailure) as failure:
+        aq.check_negligible_every_later_step(lambda beta1, beta2, tolerance: 7)
+    assert "Hint:" in str(failure.value)
+    assert "beta1**t" not in str(failure.value) and "sqrt" not in str(failure.value)
