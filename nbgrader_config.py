@@ -20,7 +20,7 @@ if (COURSE_ROOT / "autograder").is_dir():
     os.environ["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(COURSE_ROOT), os.environ.get("PYTHONPATH", "")) if p
     )
-    # ...and this nbgrader process imports the autograder's preprocessors (below) from it too.
+    # ...and this nbgrader process imports the grading package's preprocessors (below) from it too.
     if str(COURSE_ROOT) not in sys.path:
         sys.path.append(str(COURSE_ROOT))
 # Grading always runs the notebooks' short ("fast") training settings.
@@ -36,7 +36,7 @@ c.Execute.kernel_name = "python3"
 # Per-cell time limits: a test cell that loops forever scores 0 after a minute and grading moves
 # on; experiment cells (plots, short training runs) get longer.
 # (AUTOGRADE_TEST_CELL_TIMEOUT / AUTOGRADE_CELL_TIMEOUT override them, e.g. in the test suite.)
-# These are ceilings: `python -m autograder.batch` first runs the reference solution once and gives
+# These are ceilings: `python -m grading.batch` first runs the reference solution once and gives
 # each cell 10 times its time there (at least 15 s; AUTOGRADE_CELL_BUDGETS), and ResilientExecute
 # gives a student's function that did not return a short limit per later call, so an answer that
 # never returns costs one cell's limit and a few seconds per later call, not every cell's limit.
@@ -63,7 +63,7 @@ c.IgnorePattern.pattern = r"^"
 # A student who deletes a test cell gets it back (and its score) instead of silently losing it.
 c.OverwriteCells.add_missing_cells = True
 
-# --- Submissions that try to break or game grading (autograder/preprocessors.py, integrity.py) ---
+# --- Submissions that try to break or game grading (grading/preprocessors.py, integrity.py) ---
 # Files next to a notebook never shadow real modules: the kernel starts without its folder on
 # sys.path (PYTHONSAFEPATH) and puts it back *last*, so numpy.py or autograder/ submitted beside
 # the notebook is ignored while a student's own helper module still imports.
@@ -78,15 +78,15 @@ c.Execute.extra_arguments = [
 # CheckSeals), and a dead or unstoppable kernel costing the remaining cells, not the submission.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
-    "autograder.preprocessors.NormalizeCells",
+    "grading.preprocessors.NormalizeCells",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.GuardTestCells",
-    "autograder.preprocessors.ResilientExecute",
-    "autograder.preprocessors.CheckSeals",
+    "grading.preprocessors.GuardTestCells",
+    "grading.preprocessors.ResilientExecute",
+    "grading.preprocessors.CheckSeals",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -8,7 +8,7 @@ can and makes the rest visible:
 - ``snapshot()`` runs when the grading kernel starts, before any notebook code
   (``nbgrader_config.py`` passes it to the kernel as an exec line). It records the library
   functions, module objects and interpreter hooks the tests depend on.
-- ``guard(...)`` runs first in every graded test cell (``autograder.preprocessors`` adds the
+- ``guard(...)`` runs first in every graded test cell (``grading.preprocessors`` adds the
   call during autograde). It puts back whatever the notebook replaced and says so in the cell's
   output, so the test measures the student's honest work; when the notebook changed how IPython
   runs cells, the test cannot be trusted and the cell fails with ``TamperingDetected``.

@@ -21,8 +21,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder import batch  # noqa: E402
-from autograder.course import assignments, make_course, notebook_path  # noqa: E402
+from grading import batch  # noqa: E402
+from grading.course import assignments, make_course, notebook_path  # noqa: E402
 
 NO_WATCH = """
 import contextlib

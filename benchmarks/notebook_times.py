@@ -24,7 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from autograder.course import assignments, execute, make_course, notebook_path  # noqa: E402
+from grading.course import assignments, execute, make_course, notebook_path  # noqa: E402
 
 FIRST = "01_gradient_descent"
 

@@ -22,10 +22,10 @@ pip=("$target/bin/python" -m pip install --quiet)
 "${pip[@]}" ${COURSE_TORCH:-torch}
 "${pip[@]}" -r "$repo/requirements.txt" -r "$repo/deploy/hub-requirements.txt"
 
-# The course package (optimlab and autograder), built from a copy so the clone stays clean.
+# The course package (optimlab, autograder and grading), built from a copy so the clone stays clean.
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-for item in pyproject.toml requirements.txt README.md LICENSE optimlab autograder; do
+for item in pyproject.toml requirements.txt README.md LICENSE optimlab autograder grading; do
   cp -r "$repo/$item" "$stage/"
 done
 find "$stage" -name __pycache__ -prune -exec rm -rf {} +
@@ -34,9 +34,9 @@ find "$stage" -name __pycache__ -prune -exec rm -rf {} +
 "$target/bin/python" -I - <<'PY'
 import importlib.util
 
-for name in ("optimlab", "autograder", "jupyterhub", "nbgrader"):
+for name in ("optimlab", "autograder", "grading", "jupyterhub", "nbgrader"):
     assert importlib.util.find_spec(name) is not None, f"{name} is missing"
-print("instructor's environment ready: optimlab, autograder, nbgrader, jupyterhub")
+print("instructor's environment ready: optimlab, autograder, grading, nbgrader, jupyterhub")
 PY
 getent group "$group" >/dev/null || groupadd "$group"
 chgrp -R "$group" "$target"

@@ -22,7 +22,7 @@ pip=("$target/bin/python" -m pip install --quiet)
 "${pip[@]}" ${COURSE_TORCH:-torch}
 "${pip[@]}" -r "$repo/requirements.txt" -r "$repo/deploy/hub-requirements.txt"
 
-# optimlab alone, as a package of its own: the course's pyproject.toml would bring autograder too.
+# optimlab alone, as a package of its own: the course's pyproject.toml would bring autograder and grading too.
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 cp -r "$repo/optimlab" "$stage/optimlab"
@@ -52,8 +52,9 @@ cp -r "$repo/data" "$target/share/optimizers/data"
 import importlib.util
 
 assert importlib.util.find_spec("optimlab") is not None, "optimlab is missing"
-assert importlib.util.find_spec("autograder") is None, "autograder must not be installed here"
+for name in ("autograder", "grading"):  # the answers, and the grader that needs them
+    assert importlib.util.find_spec(name) is None, f"{name} must not be installed here"
 assert importlib.util.find_spec("jupyterhub") is not None, "jupyterhub-singleuser is missing"
-print("students' environment ready: optimlab yes, autograder no")
+print("students' environment ready: optimlab yes, autograder and grading no")
 PY
 chmod -R a+rX "$target"

@@ -41,7 +41,7 @@ import nbformat
 import pytest
 from filelock import FileLock
 
-from autograder.course import (
+from grading.course import (
     REPO_ROOT,
     Execution,
     execute,

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 
-from autograder.course import assignments
+from grading.course import assignments
 
 if TYPE_CHECKING:
     from conftest import NotebookRuns

@@ -27,8 +27,8 @@ from mutants.corpus import (
     without_experiments,
 )
 
-from autograder import batch
-from autograder.course import REPO_ROOT, make_course, notebook_path
+from grading import batch
+from grading.course import REPO_ROOT, make_course, notebook_path
 
 ASSIGNMENT = "01_gradient_descent"
 SOLUTION = nbformat.read(notebook_path(ASSIGNMENT), as_version=4)
@@ -550,7 +550,7 @@ def test_guard_and_seal_without_nbgrader() -> None:
 def test_guarded_source_keeps_line_numbers() -> None:
     """The guard goes on the first line and the seal after the last: tracebacks still point
     at the right lines of the test cell."""
-    from autograder.preprocessors import guarded_source
+    from grading.preprocessors import guarded_source
 
     for source in [
         '"""Doc."""\nx = 1\nassert x == 2',

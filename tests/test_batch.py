@@ -20,9 +20,9 @@ import nbformat
 import pytest
 from mutants.corpus import Right, as_submission, splice
 
-from autograder import batch
-from autograder.course import REPO_ROOT, notebook_path
-from autograder.course import make_course as course_for
+from grading import batch
+from grading.course import REPO_ROOT, notebook_path
+from grading.course import make_course as course_for
 
 ASSIGNMENT = "01_gradient_descent"
 NAME = notebook_path(ASSIGNMENT).name
@@ -109,7 +109,7 @@ def test_one_bad_submission_never_stops_the_batch(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "autograder.batch",
+            "grading.batch",
             ASSIGNMENT,
             "--student",
             "b-duplicated-cell",

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from autograder.course import REPO_ROOT
+from grading.course import REPO_ROOT
 
 BINDER = REPO_ROOT / "binder"
 ENVIRONMENT = BINDER / "environment.yml"
@@ -134,7 +134,7 @@ def _interpreter(version: str) -> str:
 
 RUN_NOTEBOOKS = """
 import json, sys, time
-from autograder.course import assignments, execute, notebook_path
+from grading.course import assignments, execute, notebook_path
 results = {"prefix": sys.prefix, "notebooks": {}}
 for assignment in assignments():
     run = execute(notebook_path(assignment, release=True))

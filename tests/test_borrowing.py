@@ -20,11 +20,11 @@ import numpy as np
 import pytest
 from mutants.corpus import Right, as_submission, exercise_test_cells, splice, without_experiments
 
-from autograder import batch
-from autograder.course import REPO_ROOT, make_course, notebook_path
+from grading import batch
 from autograder.hidden import nb01_gradient_descent, nb09_pytorch_optimizers
 from autograder.kit import update_rules
 from autograder.kit.core import GradingFailure
+from grading.course import REPO_ROOT, make_course, notebook_path
 
 
 def student(source: str, name: str, **namespace):

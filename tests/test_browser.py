@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from browser import lab
 
-from autograder.course import RELEASE, SOLUTIONS
+from grading.course import RELEASE, SOLUTIONS
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""Answers that never return, graded by a real `python -m autograder.batch` with the course's
+"""Answers that never return, graded by a real `python -m grading.batch` with the course's
 default settings: the hang costs one cell's time limit (taken from the reference run), the
 function that did not return is named, and every point that does not depend on it is kept."""
 
@@ -14,8 +14,8 @@ import nbformat
 import pytest
 from mutants.corpus import Right, as_submission, exercise_test_cells, grade_id, splice
 
-from autograder import batch
-from autograder.course import REPO_ROOT, make_course, notebook_path
+from grading import batch
+from grading.course import REPO_ROOT, make_course, notebook_path
 
 ASSIGNMENT = "01_gradient_descent"
 SOLUTION = nbformat.read(notebook_path(ASSIGNMENT), as_version=4)
@@ -62,7 +62,7 @@ def graded(tmp_path_factory: pytest.TempPathFactory):
         [
             sys.executable,
             "-m",
-            "autograder.batch",
+            "grading.batch",
             ASSIGNMENT,
             "--course",
             str(course),

@@ -9,7 +9,7 @@ import re
 import nbformat
 import pytest
 
-from autograder.course import REPO_ROOT, assignments, is_graded_test, notebook_path
+from grading.course import REPO_ROOT, assignments, is_graded_test, notebook_path
 from optimlab import registry
 
 HIDDEN = REPO_ROOT / "autograder" / "hidden"

@@ -10,7 +10,7 @@ the release keeps the question and shows "YOUR ANSWER HERE" in place of the rest
 
 The pipeline tests use a throwaway two-exercise notebook (one autograded function, one explain
 question) in a temporary nbgrader course: generate_assignment, autograde (the batch runner),
-generate_feedback, export, and ``python -m autograder.selfgrade``.
+generate_feedback, export, and ``python -m grading.selfgrade``.
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import batch
-from autograder.course import (
+from grading import batch
+from grading.course import (
     EXPLAIN_PREFIX,
     REPO_ROOT,
     assignments,
@@ -36,7 +36,7 @@ from autograder.course import (
     make_course,
     notebook_path,
 )
-from autograder.selfgrade import exercises_of, selfgrade
+from grading.selfgrade import exercises_of, selfgrade
 
 SOLUTION_REGION = re.compile(
     r"^[ \t]*### BEGIN SOLUTION[^\n]*\n(.*?)^[ \t]*### END SOLUTION", re.M | re.S

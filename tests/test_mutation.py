@@ -49,8 +49,8 @@ from mutants.corpus import (
     without_experiments,
 )
 
-from autograder import batch
-from autograder.course import assignments
+from grading import batch
+from grading.course import assignments
 
 if TYPE_CHECKING:
     from conftest import Course

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import nbformat
 import pytest
 
-from autograder.course import (
+from grading.course import (
     RELEASE,
     REPO_ROOT,
     SOLUTIONS,
@@ -154,7 +154,7 @@ def test_release_gives_nothing_away(assignment: str) -> None:
     code = "\n".join(c.source for c in release.cells if c.cell_type == "code")
     for marker in ("BEGIN SOLUTION", "END SOLUTION", "BEGIN HIDDEN TESTS"):
         assert marker not in text, f"{assignment}: '{marker}' appears in the student notebook"
-    # The text may tell learners about `python -m autograder.selfgrade`; no code cell may use it.
+    # The text may tell learners about `python -m grading.selfgrade`; no code cell may use it.
     assert "autograder" not in code, f"{assignment}: a code cell uses the instructor package"
     leaked = [
         line for line in solution_lines(nbformat.read(notebook_path(assignment), 4)) if line in text

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from numbers_in_text import printed_numbers, prose_numbers, unprinted_numbers
 
-from autograder.course import assignments
+from grading.course import assignments
 
 if TYPE_CHECKING:
     from conftest import NotebookRuns

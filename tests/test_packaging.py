@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 
-from autograder.course import REPO_ROOT
+from grading.course import REPO_ROOT
 
 
 def requirement_lines(text: str) -> dict[str, str]:

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from mutants.corpus import Right, as_submission, splice
 
-from autograder.course import REPO_ROOT, assignments, notebook_path
-from autograder.selfgrade import SelfGradeError, exercises_of, find_assignment
+from grading.course import REPO_ROOT, assignments, notebook_path
+from grading.selfgrade import SelfGradeError, exercises_of, find_assignment
 
 ASSIGNMENT = "01_gradient_descent"
 
@@ -83,7 +83,7 @@ def test_selfgrade_command_grades_a_learners_notebook(tmp_path: Path) -> None:
 
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
     result = subprocess.run(
-        [*_network_isolation(), sys.executable, "-m", "autograder.selfgrade", str(path)],
+        [*_network_isolation(), sys.executable, "-m", "grading.selfgrade", str(path)],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from autograder.course import RELEASE, REPO_ROOT, SOLUTIONS
+from grading.course import RELEASE, REPO_ROOT, SOLUTIONS
 from optimlab import widgets
 
 ALL_NOTEBOOKS = sorted(p for root in (SOLUTIONS, RELEASE) for p in root.glob("*/*.ipynb"))

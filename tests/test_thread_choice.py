@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from autograder.course import REPO_ROOT
+from grading.course import REPO_ROOT
 from optimlab import device as dev
 
 STARTS = 20

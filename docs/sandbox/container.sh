@@ -3,7 +3,7 @@
 # Linux namespaces: for hubs and grading servers where containers are the norm.
 #
 # Usage:  container.sh [-w WRITABLE_PATH]... [--] COMMAND [ARG...]
-#   python -m autograder.batch ASSIGNMENT --sandbox docs/sandbox/container.sh
+#   python -m grading.batch ASSIGNMENT --sandbox docs/sandbox/container.sh
 # The image (SANDBOX_IMAGE, default optimizer-course-grader) must hold the course's Python
 # environment at the same path as on the host (build it with docs/sandbox/Containerfile).
 # The current folder (the course) is mounted read-only at the same path, each -w path read-write;

@@ -10,7 +10,7 @@
 #   SANDBOX_WALL_SECONDS=1800 SANDBOX_FILE_MB=512 SANDBOX_OPEN_FILES=1024
 # Needs Linux, util-linux (unshare, prlimit, timeout from coreutils) and either root or
 # unprivileged user namespaces (the default on most distributions). `sandbox.sh --check` prints
-# whether this machine can run it. `python -m autograder.batch ASSIGNMENT --sandbox sandbox.sh`
+# whether this machine can run it. `python -m grading.batch ASSIGNMENT --sandbox sandbox.sh`
 # wraps every student's autograde in it.
 set -euo pipefail
 

@@ -53,14 +53,14 @@ def free_port() -> int:
 
 
 def batch_module() -> str:
-    """The course's batch runner: ``autograder.grading.batch`` if it exists, else the old path."""
-    for name in ("autograder.grading.batch", "autograder.batch"):
+    """The course's batch runner: ``grading.batch`` if it exists, else the old path."""
+    for name in ("grading.batch", "autograder.batch"):
         try:
             if importlib.util.find_spec(name) is not None:
                 return name
         except ModuleNotFoundError:
             continue
-    raise RuntimeError("neither autograder.grading.batch nor autograder.batch can be imported")
+    raise RuntimeError("neither grading.batch nor autograder.batch can be imported")
 
 
 def missing_requirements() -> str | None:
@@ -200,7 +200,7 @@ class HubClass:
         """The instructor's course folder: what `git clone` of the course's private copy gives."""
         course = self.course_dir(instructor)
         course.mkdir()
-        for folder in ("solutions", "autograder"):
+        for folder in ("solutions", "autograder", "grading"):
             shutil.copytree(
                 REPO_ROOT / folder,
                 course / folder,

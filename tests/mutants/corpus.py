@@ -33,7 +33,7 @@ from typing import Any
 
 import nbformat
 
-from autograder.course import SOLUTIONS
+from grading.course import SOLUTIONS
 from optimlab import registry
 
 HERE = Path(__file__).resolve().parent

@@ -1,6 +1,6 @@
 """Grade your own notebook with the full hidden tests: no instructor, no network needed.
 
-    python -m autograder.selfgrade notebooks/01_gradient_descent/01_gradient_descent.ipynb
+    python -m grading.selfgrade notebooks/01_gradient_descent/01_gradient_descent.ipynb
 
 It builds a throwaway nbgrader course from the instructor notebooks in this repository
 (``solutions/``), generates the assignment, submits a copy of your notebook, autogrades it with
@@ -297,7 +297,7 @@ def _print_report(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m autograder.selfgrade",
+        prog="python -m grading.selfgrade",
         description="Grade your own notebook with the course's full (hidden) tests.",
     )
     parser.add_argument("notebook", type=Path, help="your notebook (.ipynb)")

@@ -1,8 +1,8 @@
 """Autograde a class robustly: one student at a time, and a bad submission never stops the batch.
 
-    python -m autograder.batch 01_gradient_descent                  # every submitted student
-    python -m autograder.batch 01_gradient_descent --student alice --student bob
-    python -m autograder.batch 01_gradient_descent --sandbox docs/sandbox/sandbox.sh
+    python -m grading.batch 01_gradient_descent                  # every submitted student
+    python -m grading.batch 01_gradient_descent --student alice --student bob
+    python -m grading.batch 01_gradient_descent --sandbox docs/sandbox/sandbox.sh
 
 Run it from the course directory (the folder with ``nbgrader_config.py``) or pass ``--course``.
 Stock ``nbgrader autograde ASSIGNMENT`` grades everyone in one process, and a submission it cannot
@@ -56,9 +56,11 @@ CELL_PROBLEMS = {
     "TamperingDetected": "tampering detected",
 }
 DID_NOT_RETURN = "DidNotReturn"  # a function of the student's that did not return (preprocessors)
-BUDGETS_ENV = "AUTOGRADE_CELL_BUDGETS"  # read by autograder.preprocessors.ResilientExecute
+BUDGETS_ENV = "AUTOGRADE_CELL_BUDGETS"  # read by grading.preprocessors.ResilientExecute
 BUDGET_FACTOR = 10.0
 BUDGET_FLOOR_S = 15.0
+# The course packages a student's code could rewrite to change how later students are graded.
+PROTECTED_PACKAGES = ("autograder", "grading", "optimlab")
 SOURCE_FOLDERS = ("solutions", "source")  # this course's source_directory, then nbgrader's default
 REPAIR_LINE = re.compile(r"Submission (?P<student>\S+): (?P<note>.+)$")
 
@@ -246,11 +248,11 @@ def _package_dir(name: str) -> Path | None:
 class TrustedFiles:
     """A copy of the files that decide how grading works, to check and restore after each run:
     the nbgrader configuration, the assignment's instructor and release folders, and the
-    ``autograder`` and ``optimlab`` packages. A student's code runs with the grader's
+    ``autograder``, ``grading`` and ``optimlab`` packages. A student's code runs with the grader's
     permissions and could rewrite them to change how *later* students are graded."""
 
     def __init__(
-        self, course: Path, assignment: str, packages: Sequence[str] = ("autograder", "optimlab")
+        self, course: Path, assignment: str, packages: Sequence[str] = PROTECTED_PACKAGES
     ) -> None:
         self.roots: list[Path] = [course / "nbgrader_config.py", course / "nbgrader_config.json"]
         for folder in sorted(course.iterdir()):
@@ -344,7 +346,7 @@ def _read_cell_problems(course: Path, assignment: str, student: str) -> list[str
 
 # --- time limits from the reference run -------------------------------------------------------
 def _cell_key(cell: nbformat.NotebookNode) -> str:
-    """As autograder.preprocessors.cell_key: the nbgrader id, else the notebook cell id."""
+    """As grading.preprocessors.cell_key: the nbgrader id, else the notebook cell id."""
     grade_id = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
     return f"grade:{grade_id}" if grade_id else f"id:{cell.get('id', '')}"
 
@@ -449,7 +451,7 @@ def grade_student(
     sandbox: Path | None = None,
     env: Mapping[str, str] | None = None,
     nbgrader_args: Sequence[str] = (),
-    protect_packages: Sequence[str] = ("autograder", "optimlab"),
+    protect_packages: Sequence[str] = PROTECTED_PACKAGES,
     budgets: Path | None = None,
 ) -> Result:
     """Autograde one student in a working copy of the gradebook; keep it only if it is clean.
@@ -570,7 +572,7 @@ def autograde(
     sandbox: Path | None = None,
     env: Mapping[str, str] | None = None,
     nbgrader_args: Sequence[str] = (),
-    protect_packages: Sequence[str] = ("autograder", "optimlab"),
+    protect_packages: Sequence[str] = PROTECTED_PACKAGES,
     on_result=None,
     budget_factor: float | None = BUDGET_FACTOR,
     budget_floor: float = BUDGET_FLOOR_S,
@@ -678,7 +680,7 @@ def format_result(result: Result) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m autograder.batch",
+        prog="python -m grading.batch",
         description="Autograde every submission of an assignment, one student at a time.",
     )
     parser.add_argument("assignment")
@@ -709,7 +711,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--trust-packages",
         action="store_true",
-        help="do not check the autograder and optimlab packages for changes after each "
+        help="do not check the autograder, grading and optimlab packages for changes after each "
         "student (while developing them)",
     )
     args = parser.parse_args(argv)
@@ -722,7 +724,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.student,
         timeout=args.timeout,
         sandbox=args.sandbox.resolve() if args.sandbox else None,
-        protect_packages=() if args.trust_packages else ("autograder", "optimlab"),
+        protect_packages=() if args.trust_packages else PROTECTED_PACKAGES,
         on_result=lambda r: print(format_result(r), flush=True),
         budget_factor=None if args.no_budgets else args.budget_factor,
         budget_floor=args.budget_floor,

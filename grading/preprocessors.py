@@ -14,7 +14,7 @@
   failing the whole submission; a function of the student's that was still running when a cell
   hit its time limit is named in the feedback and later calls to it get a short limit of their
   own (a test cell's inputs are small); and each cell's time limit can come from the reference
-  solution's own time (``AUTOGRADE_CELL_BUDGETS``, written by ``python -m autograder.batch``).
+  solution's own time (``AUTOGRADE_CELL_BUDGETS``, written by ``python -m grading.batch``).
 - ``CheckSeals`` (after execution): a graded test cell that neither raised nor printed its seal
   did not run to its end (something hijacked execution) and gets an error, so it scores 0; the
   guard lines are removed again, and runaway output is cut short.
@@ -39,7 +39,7 @@ from nbgrader.api import Gradebook
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer
 
-from .integrity import PRELOAD_ENV, REPAIR_EXPRESSION, SEAL_PREFIX
+from autograder.integrity import PRELOAD_ENV, REPAIR_EXPRESSION, SEAL_PREFIX
 
 RESOURCE_KEY = "autograder_integrity"
 GUARD = '__import__("autograder.integrity", fromlist=["guard"]).guard(globals(), {names}, {cell!r})'
