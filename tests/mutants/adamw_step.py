@@ -1,4 +1,5 @@
-"""adamw_step (06_adamw): Adam's step minus lr * weight_decay * (old) params."""
+"""adamw_step (06_adamw): Adam's step minus lr * weight_decay * (old) params, written from the
+rule in words (the notebook gives no formula for the decay)."""
 
 from .corpus import Right, Wrong
 
@@ -30,21 +31,41 @@ WRONG = [
         _ADAM + "return params - lr * m_hat / (np.sqrt(v_hat) + eps) - weight_decay * params, "
         "new_m, new_v",
         caught_by=("values", "trajectory"),
-        mistake="weight decay not scaled by the learning rate (- lambda * params)",
+        mistake="weight decay not scaled by the learning rate",
     ),
     Wrong(
         "decays the updated parameter",
         _ADAM + "return (params - lr * m_hat / (np.sqrt(v_hat) + eps)) * (1 - lr * weight_decay), "
         "new_m, new_v",
         caught_by=("trajectory",),
-        mistake="decay applied to the updated parameter ((p - step) * (1 - lr*lambda))",
+        mistake="decay applied to the updated parameter (after Adam's step)",
     ),
     Wrong(
         "decay with the wrong sign",
         _ADAM + "return params - lr * m_hat / (np.sqrt(v_hat) + eps) + lr * weight_decay * params, "
         "new_m, new_v",
         caught_by=("values", "trajectory"),
-        mistake="weight decay with the wrong sign (+ lr*lambda*params)",
+        mistake="weight decay with the wrong sign (the weights grow)",
+    ),
+    Wrong(
+        "the decay divided by Adam's denominator, like the gradient step",
+        _ADAM + "return params - lr * (m_hat + weight_decay * params) / (np.sqrt(v_hat) + eps), "
+        "new_m, new_v",
+        caught_by=("values", "trajectory"),
+        mistake="decay divided by Adam's denominator (sqrt(v_hat) + eps)",
+    ),
+    Wrong(
+        "the decay as a fraction lambda of the updated weight, in place on a copy",
+        """
+        new_m = beta1 * m + (1 - beta1) * grad
+        new_v = beta2 * v + (1 - beta2) * grad**2
+        m_hat = new_m / (1 - beta1**t)
+        v_hat = new_v / (1 - beta2**t)
+        new_params = params - lr * m_hat / (np.sqrt(v_hat) + eps)
+        new_params *= 1 - weight_decay
+        return new_params, new_m, new_v
+        """,
+        caught_by=("values", "trajectory"),
     ),
     Wrong(
         "no weight decay (plain Adam)",
