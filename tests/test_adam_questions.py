@@ -1,16 +1,26 @@
-"""Hidden tests of notebooks 05-06's numeric questions: right answers pass, mistakes are named."""
+"""Hidden tests of notebooks 05-06's own questions and catalogues: right answers pass, mistakes are
+named (with no formula where the notebook asks the student to find it)."""
 
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import numpy as np
 import pytest
 
+from autograder import references as ref
 from autograder.hidden import nb05_adam as aq
 from autograder.hidden import nb06_adamw as aw
 from autograder.kit.core import GradingFailure
+from autograder.kit.update_rules import (
+    check_edge_cases,
+    check_inputs_unchanged,
+    check_shapes_and_dtypes,
+    check_trajectory,
+    rule_for,
+)
 
 FACTOR_CHECKS = [aq.check_factors_random, aq.check_factors_first_step, aq.check_factors_later_steps]
 DECAY_CHECKS = [aw.check_decay_random, aw.check_decay_tiny, aw.check_decay_edge_cases]
@@ -228,3 +238,38 @@ def test_negligible_step_feedback_gives_no_formula() -> None:
         aq.check_negligible_every_later_step(lambda beta1, beta2, tolerance: 7)
     assert "Hint:" in str(failure.value)
     assert "beta1**t" not in str(failure.value) and "sqrt" not in str(failure.value)
+
+
+# --- notebook 06, Exercise 1: adamw_step from the rule in words -----------------------------------
+ADAMW_CHECKS = [check_trajectory, check_shapes_and_dtypes, check_edge_cases, check_inputs_unchanged]
+
+
+def test_adamw_catalogue_keeps_the_kit_rule() -> None:
+    """Only the mistakes differ from the kit's AdamW rule; the decoupled variant is exact."""
+    kit = rule_for("adamw_step")
+    assert (aw.ADAMW.reference, aw.ADAMW.state, aw.ADAMW.hyper) == (
+        kit.reference,
+        kit.state,
+        kit.hyper,
+    )
+    rng = np.random.default_rng(6)
+    args = [rng.standard_normal(5), rng.standard_normal(5), *np.abs(rng.standard_normal((2, 5)))]
+    settings = dict(t=4, lr=0.3, beta1=0.8, beta2=0.99, eps=1e-8, weight_decay=0.7)
+    for got, want in zip(
+        aw._adamw_as("decoupled")(*args, **settings), ref.adamw_step(*args, **settings), strict=True
+    ):
+        np.testing.assert_allclose(got, want, rtol=1e-13)
+
+
+@pytest.mark.parametrize("mistake", aw.ADAMW_MISTAKES, ids=_names(aw.ADAMW_MISTAKES))
+def test_each_adamw_misreading_is_named_without_the_decay_formula(mistake) -> None:
+    caught = []
+    for check in ADAMW_CHECKS:
+        try:
+            check(mistake.compute, aw.ADAMW)
+        except GradingFailure as failure:
+            caught.append(str(failure))
+    assert caught, f"{mistake.name} passes every check"
+    assert any(mistake.name in text for text in caught), caught
+    for text in caught:  # the notebook gives the decay in words only; so does the feedback
+        assert not re.search(r"lr ?\* ?(weight_decay|lambda) ?\* ?params|lr\*lambda", text), text
