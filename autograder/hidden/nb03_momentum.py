@@ -78,35 +78,35 @@ def _series_speedup(beta: float, num_steps: int) -> float:
 STEADY_STATE_MISTAKES = [
     Mistake(
         "1 / beta",
-        "the velocity settles where v = beta*v + g, that is v = g / (1 - beta)",
+        "in the steady state the velocity no longer changes: solve v = beta*v + g for v",
         lambda beta: 1.0 / beta,
     ),
     Mistake(
         "1 / (1 + beta)",
-        "1 / (1 + beta) is how much an *alternating* gradient is damped; a constant one gives "
-        "v = g / (1 - beta)",
+        "1 / (1 + beta) is where an *alternating* gradient settles (Section 2); a constant one "
+        "keeps adding in the same direction",
         lambda beta: 1.0 / (1.0 + beta),
     ),
     Mistake(
         "1 - beta",
-        "solve v = beta*v + g for v: the factor is 1 / (1 - beta), not (1 - beta)",
+        "check beta = 0.9: a velocity that keeps 90 % of itself and gains g on every step grows "
+        "well beyond g, not below it",
         lambda beta: 1.0 - beta,
     ),
     Mistake(
         "beta / (1 - beta) (only the extra from momentum)",
-        "the speed-up counts the whole step, the gradient's own share included: "
-        "1 + beta + beta**2 + ... = 1 / (1 - beta)",
+        "the speed-up counts the whole step, the gradient's own share included",
         lambda beta: beta / (1.0 - beta),
     ),
     Mistake(
         "1 / (1 - beta)**2",
-        "the geometric series 1 + beta + beta**2 + ... sums to 1 / (1 - beta)",
+        "one factor too many: simulate a few steps with beta = 0.5 by hand and compare",
         lambda beta: 1.0 / (1.0 - beta) ** 2,
     ),
     Mistake(
         "the EMA form's speed-up (always 1)",
         "this course's momentum is v = beta*v + g (no (1 - beta) factor), so the velocity "
-        "grows to g / (1 - beta)",
+        "grows beyond g",
         lambda beta: 1.0,
     ),
 ]
@@ -197,9 +197,8 @@ def _check_speedup_case(fn: Callable[..., Any], beta: float, num_steps: int, rto
             (beta, num_steps),
             momentum_speedup(beta, num_steps),
             mistakes=SPEEDUP_MISTAKES,
-            hint="add up the num_steps momentum steps (velocity 1, 1 + beta, "
-            "1 + beta + beta**2, ... times lr*g) and divide by plain SGD's distance, "
-            "num_steps * lr * g",
+            hint="add up the lengths of the num_steps momentum steps from a zero velocity and "
+            "divide by the distance plain SGD covers in as many steps",
             rtol=rtol,
             context=_speedup_context(beta, num_steps),
         )
@@ -253,15 +252,16 @@ def check_speedup_limit(fn: Callable[..., Any], seed: int = 43) -> None:
         if max(values) > limit * (1 + 1e-9):
             fail(
                 f"momentum_speedup(beta={beta}, num_steps) goes above the steady-state "
-                f"1 / (1 - beta) = {limit:.6g}: {{{shown}}}.",
-                hint="no momentum step is longer than 1 / (1 - beta) times plain SGD's, so "
-                "their average cannot be either",
+                f"speed-up steady_state_speedup({beta}): {{{shown}}}.",
+                hint="no momentum step is longer than a steady-state step, so their average "
+                "cannot be either",
             )
         if abs(values[-1] - limit) > 0.005 * limit:
             fail(
                 f"momentum_speedup(beta={beta}, num_steps={long_run}) = {values[-1]:.6g} does "
-                f"not approach 1 / (1 - beta) = {limit:.6g} (it should be within 0.5 %).",
-                hint="after many steps the velocity is g / (1 - beta) on almost every step",
+                f"not approach the steady-state speed-up steady_state_speedup({beta}) (it "
+                "should be within 0.5 %).",
+                hint="after many steps almost every velocity is the steady-state one",
             )
         for n in steps:
             _check_speedup_case(fn, beta, n, rtol=1e-7)
@@ -442,7 +442,7 @@ MAX_LR_MISTAKES = [
         lambda curvature, beta: 2.0 * (1.0 + beta) / ((1.0 + 2.0 * beta) * curvature),
     ),
     Mistake(
-        "half the limit ((1 + beta) / curvature)",
+        "(1 + beta) / curvature",
         "check beta = 0: the answer must be notebook 01's 2 / curvature",
         lambda curvature, beta: (1.0 + beta) / curvature,
     ),
