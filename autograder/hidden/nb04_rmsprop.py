@@ -249,8 +249,8 @@ STEADY_LR_MISTAKES = (
         lambda lr, g1, g2, beta=0.9, eps=1e-8: steady_effective_lr(lr, g2, g1, beta, eps),
     ),
     Mistake(
-        "the (1 + beta) of the steady cycle left out",
-        "check your solution of the two cache equations: the two weights should add up to 1",
+        "the two cache equations solved with weights that do not add up to 1",
+        "check your solution of the two cache equations: with g1 = g2 the cache must be g**2",
         lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
             lr, eps, g1 * g1 + beta * g2 * g2, g2 * g2 + beta * g1 * g1
         ),
