@@ -227,7 +227,7 @@ def test_gradient_mistakes_are_named(mistake) -> None:
     text = str(failure.value)
     # X @ r only runs on square batches; elsewhere it raises, and the hint says why.
     if "X not transposed" in mistake.name:
-        assert "grad_w = X.T @ r / B" in text, text
+        assert "one weight gradient per feature" in text, text
     else:
         assert f"known mistake, {mistake.name}" in text, text
     assert "Hint:" in text
@@ -404,3 +404,50 @@ def test_stub_errors_pass_through_unchanged() -> None:
     for check in INDEX_CHECKS + GRADIENT_CHECKS + EPOCH_CHECKS:
         with pytest.raises(NotImplementedError):
             check(stub)
+
+
+# --- minibatch_gradient_noise: right derivations pass, each known mistake is named ---------------
+NOISE_CHECKS = [mb.check_noise_values, mb.check_noise_edge_cases]
+
+
+def _spread(grads) -> float:
+    grads = np.asarray(grads, dtype=float).reshape(len(grads), -1)
+    return float(np.sum(np.var(grads, axis=0)))
+
+
+@pytest.mark.parametrize("check", NOISE_CHECKS, ids=lambda c: c.__name__)
+@pytest.mark.parametrize(
+    "fn",
+    [
+        lambda g, bs: _spread(g) / bs * (len(g) - bs) / (len(g) - 1),
+        # the sample variance with the factor 1 - B/N: the same number
+        lambda g, bs: (
+            float(np.sum(np.var(np.asarray(g, float), axis=0, ddof=1))) / bs * (1 - bs / len(g))
+        ),
+    ],
+    ids=["population", "sample-variance"],
+)
+def test_right_answers_pass_noise_checks(check, fn) -> None:
+    check(fn)
+
+
+@pytest.mark.parametrize(
+    ("wrong", "mistake"),
+    [
+        (lambda g, bs: _spread(g) / bs, "with replacement"),
+        (lambda g, bs: _spread(g) / bs * (len(g) - bs) / len(g), r"\(N - B\) / N"),
+        (
+            lambda g, bs: np.mean(np.sum(np.square(g), axis=1)) / bs * (len(g) - bs) / (len(g) - 1),
+            "around zero",
+        ),
+        (lambda g, bs: np.sqrt(_spread(g) / bs * (len(g) - bs) / (len(g) - 1)), "root"),
+        (
+            lambda g, bs: float(np.mean(np.var(g, axis=0))) / bs * (len(g) - bs) / (len(g) - 1),
+            "averaged over the coordinates",
+        ),
+    ],
+    ids=["with-replacement", "N", "around-zero", "root", "coordinate-mean"],
+)
+def test_noise_mistakes_are_named(wrong, mistake: str) -> None:
+    with pytest.raises(GradingFailure, match=f"known mistake.*{mistake}"):
+        mb.check_noise_values(wrong)

@@ -33,6 +33,7 @@ from autograder.kit.core import (
     Mistake,
     call,
     check_inputs_unchanged,
+    check_numbers,
     close,
     describe,
     fail,
@@ -141,8 +142,8 @@ def _close(got: np.ndarray, want: np.ndarray, rtol: float, scale: float = 0.0) -
 # --- Exercise 1: minibatch indices ---------------------------------------------------------------
 
 INDEX_HINT = (
-    "draw one permutation with rng.permutation(num_examples), then cut it into pieces "
-    "order[start:start + batch_size] for start in range(0, num_examples, batch_size)"
+    "shuffle all the examples once (a permutation drawn from rng), then cut the shuffled order "
+    "into consecutive pieces of batch_size"
 )
 
 
@@ -288,7 +289,7 @@ def check_indices_shuffled(fn: Callable[..., Any], seed: int = 31) -> None:
                 fail(
                     f"{context}: your result matches a known mistake, no shuffle: the batches "
                     f"are 0..{batch_size - 1}, {batch_size}..{2 * batch_size - 1}, ... in order.",
-                    hint="shuffle first: order = rng.permutation(num_examples), then cut it",
+                    hint="shuffle all the examples first, then cut the shuffled order",
                 )
             if np.array_equal(order, np.arange(num_examples)[::-1]):
                 fail(
@@ -433,8 +434,7 @@ def _mean_squared_without_half(w, b, X, y):
 GRADIENT_MISTAKES = [
     Mistake(
         "the sum over the batch instead of the mean (the 1/B is missing)",
-        "the loss is a mean over the batch, so divide by the batch size: X.T @ r / len(y), "
-        "r.mean()",
+        "the loss is a mean over the batch: divide by the number of examples in it",
         lambda w, b, X, y: (X.T @ (X @ w + b - y), (X @ w + b - y).sum()),
     ),
     Mistake(
@@ -444,13 +444,13 @@ GRADIENT_MISTAKES = [
     ),
     Mistake(
         "the sign flipped (residual y - prediction)",
-        "use r = X @ w + b - y (prediction minus target); with y - prediction the "
-        "gradient points uphill",
+        "the residual is prediction minus target; with target minus prediction the gradient "
+        "points uphill",
         lambda w, b, X, y: (-(X.T @ (X @ w + b - y)) / len(y), -(X @ w + b - y).mean()),
     ),
     Mistake(
         "the bias gradient left out (grad_b = 0)",
-        "the bias shifts every prediction by 1, so dL/db is the mean residual, r.mean()",
+        "the bias shifts every prediction by 1, so it has a gradient of its own",
         lambda w, b, X, y: (X.T @ (X @ w + b - y) / len(y), 0.0),
     ),
     Mistake(
@@ -460,12 +460,13 @@ GRADIENT_MISTAKES = [
     ),
     Mistake(
         "X not transposed (X @ r instead of X.T @ r)",
-        "X has shape (B, d): grad_w = X.T @ r / B has one entry per feature",
+        "X has shape (B, d), one example per row: the weight gradient has one entry per "
+        "feature, like w",
         lambda w, b, X, y: (X @ (X @ w + b - y) / len(y), (X @ w + b - y).mean()),
     ),
     Mistake(
         "the bias gradient summed while grad_w is averaged",
-        "average both over the batch: grad_b = r.mean()",
+        "average both gradients over the batch",
         lambda w, b, X, y: (X.T @ (X @ w + b - y) / len(y), (X @ w + b - y).sum()),
     ),
     Mistake(
@@ -489,7 +490,7 @@ def _gradient_outputs(result: Any, context: str, d: int) -> tuple[np.ndarray, np
     if not isinstance(grad_w, np.ndarray):
         fail(
             f"{context}: grad_w is {describe(grad_w)}; expected a NumPy array of shape ({d},).",
-            hint="X.T @ r / len(y) is already an array",
+            hint="NumPy operations on whole arrays already give an array",
         )
     if grad_w.shape != (d,):
         hint = "grad_w has one entry per feature, like w"
@@ -503,7 +504,7 @@ def _gradient_outputs(result: Any, context: str, d: int) -> tuple[np.ndarray, np
         extra = f" (shape {grad_b.shape})" if isinstance(grad_b, np.ndarray) else ""
         fail(
             f"{context}: grad_b is {describe(grad_b)}{extra}; expected a single number, like b.",
-            hint="the bias gradient is the mean of the residuals, r.mean(), one number",
+            hint="the bias gradient is one number, like b",
         )
     return np.asarray(grad_w), np.asarray(grad_b)
 
@@ -527,8 +528,8 @@ def _gradient_case(
         if "matmul" in text or "aligned" in text or "broadcast" in text:
             fail(
                 text,
-                hint="X has shape (B, d), w shape (d,), y shape (B,): predictions are X @ w + b "
-                "(shape (B,)) and grad_w = X.T @ r / B (shape (d,))",
+                hint="X has shape (B, d), w shape (d,), y shape (B,): there is one prediction per "
+                "example, shape (B,), and one weight gradient per feature, shape (d,)",
             )
         raise
     grad_w, grad_b = _gradient_outputs(result, context, X.shape[1])
@@ -569,11 +570,12 @@ def _gradient_case(
         fail(
             f"{context}: grad_w is wrong.\n  expected: {describe(want_w)}\n"
             f"  got:      {describe(grad_w)}",
-            hint="grad_w = X.T @ r / B with r = X @ w + b - y",
+            hint="each example contributes its residual times its features, averaged over the "
+            "batch",
         )
     fail(
         f"{context}: grad_b is wrong: expected {float(want_b):.6g}, got {float(grad_b):.6g}.",
-        hint="grad_b = r.mean() with r = X @ w + b - y",
+        hint="the bias contributes each example's residual times 1, averaged over the batch",
     )
 
 
@@ -963,3 +965,91 @@ def check_epoch_inputs_unchanged(fn: Callable[..., Any], seed: int = 121) -> Non
         "the starting parameters and the data",
     )
     _epoch_case(fn, w, b, X, y, 0.1, 6, seed, "inputs it must leave unchanged")
+
+
+# --- Exercise 4: how noisy a minibatch gradient is (a thinking exercise) -------------------------
+# B distinct examples of N: E||batch mean - g||^2 = sigma^2 / B * (N - B) / (N - 1), where
+# sigma^2 = mean ||g_i - g||^2; pairs i != j in the batch are negatively correlated.
+def _spread(grads: Any, centre: bool = True) -> float:
+    grads = np.asarray(grads, dtype=np.float64).reshape(len(grads), -1)
+    return float(np.mean(np.sum((grads - centre * grads.mean(axis=0)) ** 2, axis=1)))
+
+
+def minibatch_gradient_noise(per_example_grads: Any, batch_size: int, centre: bool = True) -> float:
+    """Reference: E ||mean of a random batch of distinct rows - mean of all rows||^2."""
+    n = len(per_example_grads)
+    return _spread(per_example_grads, centre) / batch_size * (n - batch_size) / (n - 1)
+
+
+NOISE_MISTAKES = [
+    Mistake(
+        "the noise of a batch drawn with replacement (sigma^2 / B)",
+        "a batch never holds an example twice: at B = N it is the whole data set, and the error 0",
+        lambda g, bs: _spread(g) / bs,
+    ),
+    Mistake(
+        "the factor (N - B) / N",
+        "try N = 2, B = 1 by hand: the two possible batches give an error you can compute",
+        lambda g, bs: _spread(g) / bs * (len(g) - bs) / len(g),
+    ),
+    Mistake(
+        "the spread measured around zero instead of around the full gradient",
+        "the noise is the distance from the full gradient g: subtract the mean of the rows first",
+        lambda g, bs: minibatch_gradient_noise(g, bs, centre=False),
+    ),
+    Mistake(
+        "the root of the expected squared error",
+        "the question asks for the expected *squared* distance, not its square root",
+        lambda g, bs: np.sqrt(minibatch_gradient_noise(g, bs)),
+    ),
+    Mistake(
+        "the variance averaged over the coordinates instead of summed",
+        "||.||^2 adds up the squared errors of all the coordinates",
+        lambda g, bs: minibatch_gradient_noise(g, bs) / np.shape(g)[-1],
+    ),
+]
+
+
+def _check_noise_case(fn: Callable[..., Any], grads: np.ndarray, bs: int, rtol=1e-8) -> None:
+    before = grads.copy()
+    context = f"minibatch_gradient_noise(per_example_grads={describe(before)}, {bs})"
+    hint = (
+        "write the batch mean minus g as (1/B) sum over all N examples of (g_i - g) * [i in the "
+        "batch]; expand the square, and use how likely one example, and a pair of different "
+        "examples, is to be in the batch"
+    )
+    want = minibatch_gradient_noise(before, bs)
+    atol = 1e-12 * (1.0 + _spread(before, centre=False))
+    check_numbers(
+        fn,
+        "minibatch_gradient_noise",
+        (grads, bs),
+        want,
+        mistakes=NOISE_MISTAKES,
+        hint=hint,
+        rtol=rtol,
+        atol=atol,
+        context=context,
+    )
+    if not np.array_equal(before, grads):
+        fail(f"{context} changed per_example_grads.", hint="do not modify the input array")
+
+
+def check_noise_values(fn: Callable[..., Any], seed: int = 141) -> None:
+    """Random per-example gradients (off-centre, 1 to 30 coordinates), batch sizes 1 to N."""
+    rng = _rng(seed)
+    for n, p in [(2, 1), (5, 3), (40, 1), (100, 7), (1000, 30), (4096, 21)]:
+        grads = rng.standard_normal((n, p)) * rng.uniform(0.1, 10, p) + rng.standard_normal(p)
+        for bs in sorted({1, 2, n // 3 + 1, n - 1, int(rng.integers(1, n + 1))} - {0}):
+            _check_noise_case(fn, grads, bs)
+
+
+def check_noise_edge_cases(fn: Callable[..., Any], seed: int = 151) -> None:
+    """B = N gives 0, identical examples give 0, float32 input, a large offset, N = 2."""
+    rng = _rng(seed)
+    _check_noise_case(fn, rng.standard_normal((30, 4)) + 5.0, 30)
+    _check_noise_case(fn, np.tile([1.5, -2.0, 0.5], (12, 1)), 5)
+    _check_noise_case(fn, rng.standard_normal((30, 4)).astype(np.float32), 7, rtol=1e-5)
+    _check_noise_case(fn, rng.standard_normal((50, 3)) + 100.0, 10, rtol=1e-6)
+    for bs in (1, 2):
+        _check_noise_case(fn, np.array([[3.0, 1.0], [-1.0, 1.0]]), bs)
