@@ -1,6 +1,7 @@
 """Notebook 07's state-memory grader: the reference passes, known mistakes are named, bad answers
 get messages that say which property failed, and the reference agrees with what torch.optim and
-lion-pytorch allocate."""
+lion-pytorch allocate. At the end, the same for its thinking exercise (the Lion rate whose first
+step is as long as Adam's), checked against torch.optim.Adam's and lion-pytorch's first steps."""
 
 from __future__ import annotations
 
@@ -188,3 +189,53 @@ def test_reference_matches_what_torch_allocates(name: str, dtype: str) -> None:
     )
     shapes = [tuple(p.shape) for p in params]
     assert allocated == sm.optimizer_state_bytes(name, shapes, dtype)
+
+
+# --- notebook 07's thinking exercise: the Lion rate that matches Adam's first step ---------------
+def _student_matching(grad, adam_lr, eps=1e-8):
+    """A right answer written as a student would, coordinate by coordinate."""
+    adam_squares, moved = 0.0, 0
+    for value in np.ravel(grad).tolist():
+        adam_squares += (adam_lr * abs(value) / (abs(value) + eps)) ** 2
+        moved += value != 0
+    return math.sqrt(adam_squares / moved)
+
+
+@pytest.mark.parametrize("check", [sm.check_matching_values, sm.check_matching_edge_cases])
+def test_a_right_matching_answer_passes(check) -> None:
+    check(_student_matching)
+
+
+@pytest.mark.parametrize("scale", [1e-10, 1e-8, 1e-6, 1.0, 1e2])
+@pytest.mark.parametrize("eps", [1e-8, 1e-3])
+def test_matching_reference_is_what_torch_adam_and_lion_pytorch_step(scale, eps) -> None:
+    """At the reference rate lion-pytorch's first step is exactly as long as torch.optim.Adam's."""
+    torch = pytest.importorskip("torch")
+    from lion_pytorch import Lion
+
+    grad = scale * np.random.default_rng(7).standard_normal(50)
+    grad[::7] = 0.0  # zero entries do not move under either optimizer
+    lengths = []
+    for make in (
+        lambda w: torch.optim.Adam([w], lr=1e-3, betas=(0.8, 0.95), eps=eps),
+        lambda w: Lion([w], lr=sm.lion_lr_matching_adam(grad, 1e-3, eps)),
+    ):
+        weights = torch.nn.Parameter(torch.zeros(grad.size, dtype=torch.float64))
+        optimizer = make(weights)
+        weights.grad = torch.tensor(grad)
+        optimizer.step()
+        lengths.append(float(torch.linalg.vector_norm(weights.detach())))
+    assert lengths[1] == pytest.approx(lengths[0], rel=1e-9)
+
+
+def test_matching_mistakes_differ_from_the_reference_where_it_matters() -> None:
+    """Each named mistake is wrong on a gradient near eps with zero entries (so it can be told
+    apart); the eps-free mistake is right on large gradients, which is why the checks go small."""
+    grad = np.array([3e-8, -1e-8, 0.0, 2e-9, 0.0])
+    right = _student_matching(grad, 1e-3)
+    guesses = [m.compute(grad, 1e-3, 1e-8) for m in sm.MATCH_MISTAKES]
+    assert all(abs(g - right) > 1e-6 * right for g in guesses)
+    assert len({round(g / right, 9) for g in guesses}) == len(guesses)
+    assert sm.MATCH_MISTAKES[0].compute(np.array([3.0, -4.0]), 1e-3) == pytest.approx(
+        _student_matching(np.array([3.0, -4.0]), 1e-3)
+    )
