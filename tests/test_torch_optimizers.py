@@ -109,46 +109,33 @@ def test_torch_optim_and_lion_pytorch_pass_the_trajectory_checks(name: str, chec
 
 
 def _variant(base: type, update) -> type:
-    return type(f"Wrong{base.__name__}", (base,), {"_update": update})
+    return type(f"Wrong{base.__name__}", (base,), {"update": update})
 
 
 def _ema_momentum(self, p, grad, state, group):
-    if not state:
-        state["velocity"] = torch.zeros_like(p)
     state["velocity"].mul_(group["beta"]).add_(grad, alpha=1 - group["beta"])
     p.add_(state["velocity"], alpha=-group["lr"])
 
 
 def _rmsprop_sqrt_in_place(self, p, grad, state, group):
-    if not state:
-        state["cache"] = torch.zeros_like(p)
     cache = state["cache"]
     cache.mul_(group["beta"]).addcmul_(grad, grad, value=1 - group["beta"])
     p.addcdiv_(grad, cache.sqrt_().add_(group["eps"]), value=-group["lr"])
 
 
 def _rmsprop_torch_alpha(self, p, grad, state, group):
-    ref_cls.RMSprop._update(self, p, grad, state, dict(group, beta=0.99))
-
-
-def _adam_parts(state, p):
-    if not state:
-        state["t"], state["m"], state["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
-    return state["m"], state["v"]
+    ref_cls.RMSprop.update(self, p, grad, state, dict(group, beta=0.99))
 
 
 def _adam_no_bias_correction(self, p, grad, state, group):
-    m, v = _adam_parts(state, p)
-    state["t"] += 1
+    m, v = state["m"], state["v"]
     m.mul_(group["beta1"]).add_(grad, alpha=1 - group["beta1"])
     v.mul_(group["beta2"]).addcmul_(grad, grad, value=1 - group["beta2"])
     p.addcdiv_(m, v.sqrt().add_(group["eps"]), value=-group["lr"])
 
 
 def _adam_m_hat_in_place(self, p, grad, state, group):
-    m, v = _adam_parts(state, p)
-    state["t"] += 1
-    t = state["t"]
+    t, m, v = state["t"], state["m"], state["v"]
     m.mul_(group["beta1"]).add_(grad, alpha=1 - group["beta1"])
     v.mul_(group["beta2"]).addcmul_(grad, grad, value=1 - group["beta2"])
     m_hat = m.div_(1 - group["beta1"] ** t)
@@ -158,30 +145,25 @@ def _adam_m_hat_in_place(self, p, grad, state, group):
 
 
 def _adam_denominator_in_place(self, p, grad, state, group):
-    m, v = _adam_parts(state, p)
-    state["t"] += 1
-    t = state["t"]
+    t, m, v = state["t"], state["m"], state["v"]
     m.mul_(group["beta1"]).add_(grad, alpha=1 - group["beta1"])
     v.mul_(group["beta2"]).addcmul_(grad, grad, value=1 - group["beta2"])
     denominator = v.div_(1 - group["beta2"] ** t).sqrt_().add_(group["eps"])
     p.addcdiv_(m / (1 - group["beta1"] ** t), denominator, value=-group["lr"])
 
 
-def _adam_t_never_increased(self, p, grad, state, group):
-    m, v = _adam_parts(state, p)
-    state["t"] = 1
-    ref_cls.Adam._update(self, p, grad, {"t": 0, "m": m, "v": v}, group)
+def _adam_t_increased_again(self, p, grad, state, group):
+    state["t"] += 1  # the skeleton has already counted this update
+    ref_cls.Adam.update(self, p, grad, state, group)
 
 
-class _SharedCounterAdam(ref_cls.Adam):
-    """One counter on self, increased for every parameter."""
-
-    def _update(self, p, grad, state, group):
-        self.t = getattr(self, "t", 0) + 1
-        m, v = _adam_parts(state, p)
-        temp = {"t": self.t - 1, "m": m, "v": v}
-        ref_cls.Adam._update(self, p, grad, temp, group)
-        state["t"] = temp["t"]
+def _adam_state_not_carried(self, p, grad, state, group):
+    m, v = state["m"], state["v"]
+    m = m * group["beta1"] + (1 - group["beta1"]) * grad  # rebinds the name: state["m"] stays 0
+    v = v * group["beta2"] + (1 - group["beta2"]) * grad * grad
+    t = state["t"]
+    denominator = (v / (1 - group["beta2"] ** t)).sqrt() + group["eps"]
+    p.addcdiv_(m / (1 - group["beta1"] ** t), denominator, value=-group["lr"])
 
 
 class _CounterOnSelfAdam(ref_cls.Adam):
@@ -191,26 +173,21 @@ class _CounterOnSelfAdam(ref_cls.Adam):
         self.t = getattr(self, "t", 0) + 1
         return super().step(closure)
 
-    def _update(self, p, grad, state, group):
-        m, v = _adam_parts(state, p)
-        temp = {"t": self.t - 1, "m": m, "v": v}
-        ref_cls.Adam._update(self, p, grad, temp, group)
-        state["t"] = self.t
+    def update(self, p, grad, state, group):
+        ref_cls.Adam.update(self, p, grad, dict(state, t=self.t), group)
 
 
 def _adamw_decay_after(self, p, grad, state, group):
-    ref_cls.Adam._update(self, p, grad, state, group)
+    ref_cls.Adam.update(self, p, grad, state, group)
     p.mul_(1 - group["lr"] * group["weight_decay"])
 
 
 def _adamw_l2(self, p, grad, state, group):
-    ref_cls.Adam._update(self, p, grad + group["weight_decay"] * p, state, group)
+    ref_cls.Adam.update(self, p, grad + group["weight_decay"] * p, state, group)
 
 
 def _lion_momentum_overwritten(sign_in_place):
     def update(self, p, grad, state, group):
-        if not state:
-            state["m"] = torch.zeros_like(p)
         m = state["m"]
         direction = m.mul_(group["beta1"]).add_(grad, alpha=1 - group["beta1"])
         direction = direction.sign_() if sign_in_place else direction.sign()
@@ -221,8 +198,6 @@ def _lion_momentum_overwritten(sign_in_place):
 
 
 def _lion_momentum_first(self, p, grad, state, group):
-    if not state:
-        state["m"] = torch.zeros_like(p)
     m = state["m"]
     m.mul_(group["beta2"]).add_(grad, alpha=1 - group["beta2"])
     direction = (m * group["beta1"]).add_(grad, alpha=1 - group["beta1"]).sign_()
@@ -240,8 +215,8 @@ NAMED_MISTAKES = [
         _variant(ref_cls.Adam, _adam_denominator_in_place),
         "denominator built in place on v",
     ),
-    ("Adam", _variant(ref_cls.Adam, _adam_t_never_increased), "never increased"),
-    ("Adam", _SharedCounterAdam, "one step counter shared by all parameters"),
+    ("Adam", _variant(ref_cls.Adam, _adam_t_increased_again), "increased a second time"),
+    ("Adam", _variant(ref_cls.Adam, _adam_state_not_carried), "not carried"),
     (
         "AdamW",
         _variant(ref_cls.AdamW, _adamw_decay_after),
@@ -274,7 +249,7 @@ def test_known_mistakes_are_named(name: str, cls: type, expected: str) -> None:
 
 def test_a_hard_coded_hyperparameter_is_named() -> None:
     def fixed_beta(self, p, grad, state, group):
-        ref_cls.Momentum._update(self, p, grad, state, dict(group, beta=0.9))
+        ref_cls.Momentum.update(self, p, grad, state, dict(group, beta=0.9))
 
     with pytest.raises(GradingFailure, match="the group's beta ignored"):
         to.check_trajectory(_variant(ref_cls.Momentum, fixed_beta), "Momentum")
@@ -282,8 +257,6 @@ def test_a_hard_coded_hyperparameter_is_named() -> None:
 
 def test_rebinding_instead_of_updating_in_place_is_explained() -> None:
     def rebinding(self, p, grad, state, group):
-        if not state:
-            state["velocity"] = torch.zeros_like(p)
         state["velocity"].mul_(group["beta"]).add_(grad)
         p = p - group["lr"] * state["velocity"]  # noqa: F841 - the mistake under test
 
@@ -294,7 +267,7 @@ def test_rebinding_instead_of_updating_in_place_is_explained() -> None:
 
 def test_a_new_tensor_for_the_parameter_is_caught() -> None:
     def new_memory(self, p, grad, state, group):
-        ref_cls.Momentum._update(self, p, grad, state, group)
+        ref_cls.Momentum.update(self, p, grad, state, group)
         p.data = p.data.clone()
 
     with pytest.raises(GradingFailure, match="new memory"):
@@ -303,9 +276,9 @@ def test_a_new_tensor_for_the_parameter_is_caught() -> None:
 
 def test_state_with_the_wrong_dtype_is_explained() -> None:
     def float32_state(self, p, grad, state, group):
-        if not state:
+        if state["t"] == 1:
             state["velocity"] = torch.zeros(p.shape)  # float32 on the CPU, whatever p is
-        ref_cls.Momentum._update(self, p, grad, state, group)
+        ref_cls.Momentum.update(self, p, grad, state, group)
 
     with pytest.raises(GradingFailure, match="zeros_like"):
         to.check_trajectory(_variant(ref_cls.Momentum, float32_state), "Momentum")
@@ -313,8 +286,8 @@ def test_state_with_the_wrong_dtype_is_explained() -> None:
 
 def test_state_under_other_names_is_explained() -> None:
     def torch_names(self, p, grad, state, group):
-        if not state:
-            state["momentum_buffer"] = torch.zeros_like(p)
+        state.pop("velocity", None)
+        state.setdefault("momentum_buffer", torch.zeros_like(p))
         state["momentum_buffer"].mul_(group["beta"]).add_(grad)
         p.add_(state["momentum_buffer"], alpha=-group["lr"])
 
@@ -330,7 +303,7 @@ def test_a_counter_on_self_fails_the_contract_only() -> None:
 
 def test_lr_from_defaults_instead_of_the_group_is_explained() -> None:
     def defaults_lr(self, p, grad, state, group):
-        ref_cls.Momentum._update(self, p, grad, state, dict(group, lr=self.defaults["lr"]))
+        ref_cls.Momentum.update(self, p, grad, state, dict(group, lr=self.defaults["lr"]))
 
     with pytest.raises(GradingFailure, match="other group's hyperparameters"):
         to.check_contract(_variant(ref_cls.Momentum, defaults_lr), "Momentum")
@@ -342,7 +315,10 @@ def test_a_missing_no_grad_is_explained() -> None:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._update(p, p.grad, self.state[p], group)
+                        state = self.state[p]
+                        state.setdefault("velocity", torch.zeros_like(p))
+                        state["t"] = state.get("t", 0) + 1
+                        self.update(p, p.grad, state, group)
 
     with pytest.raises(GradingFailure, match="no_grad"):
         to.check_trajectory(NoDecorator, "Momentum")
@@ -354,7 +330,8 @@ def test_not_skipping_missing_gradients_is_explained() -> None:
         def step(self, closure=None):
             for group in self.param_groups:
                 for p in group["params"]:
-                    self._update(p, p.grad, self.state[p], group)
+                    self.state[p].setdefault("velocity", torch.zeros_like(p))
+                    self.update(p, p.grad, self.state[p], group)
 
     with pytest.raises(GradingFailure, match="p.grad is None"):
         to.check_contract(NoSkip, "Momentum")
@@ -409,7 +386,7 @@ def test_checks_write_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) -> No
 
         print("debug", file=sys.stderr)
         warnings.warn("student warning", stacklevel=1)
-        ref_cls.Momentum._update(self, p, grad, state, group)
+        ref_cls.Momentum.update(self, p, grad, state, group)
 
     for check in CHECKS:
         check(_variant(ref_cls.Momentum, noisy), "Momentum")
@@ -418,9 +395,9 @@ def test_checks_write_nothing_to_stderr(capfd: pytest.CaptureFixture[str]) -> No
 
 def test_float32_checks_dtype() -> None:
     def upcast(self, p, grad, state, group):
-        if not state:
+        if state["t"] == 1:
             state["velocity"] = torch.zeros_like(p, dtype=torch.float64)
-        ref_cls.Momentum._update(self, p, grad, state, group)
+        ref_cls.Momentum.update(self, p, grad, state, group)
 
     with pytest.raises(GradingFailure, match="float64"):
         to.check_float32(_variant(ref_cls.Momentum, upcast), "Momentum")
@@ -432,3 +409,44 @@ def test_gradients_reach_the_interesting_regimes() -> None:
     scales = np.abs(grads[1]).reshape(200, -1).max(axis=1)
     assert scales.min() == 0.0 and scales.max() > 1.0
     assert np.any((scales > 0) & (scales < 1e-8))
+
+
+# ------------------------------------------------------------ AdamW graded on a correct Adam
+
+
+def _adamw_on(adam: type) -> type:
+    """A student's AdamW: a subclass of their Adam that adds only the decoupled decay."""
+
+    class AdamW(adam):
+        def __init__(self, params, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.01):
+            ref_cls.CourseOptimizer.__init__(
+                self, params, lr=lr, beta1=beta1, beta2=beta2, eps=eps, weight_decay=weight_decay
+            )
+
+        def update(self, p, grad, state, group):
+            p.mul_(1 - group["lr"] * group["weight_decay"])
+            super().update(p, grad, state, group)
+
+    return AdamW
+
+
+def test_a_mistake_in_adam_is_not_charged_again_in_adamw() -> None:
+    wrong_adam = type("Adam", (ref_cls.Adam,), {"update": _adam_no_bias_correction})
+    adamw = _adamw_on(wrong_adam)
+    for check in CHECKS:
+        check(adamw, "AdamW")
+    assert vars(wrong_adam)["update"] is _adam_no_bias_correction  # the student's Adam is back
+    with pytest.raises(GradingFailure, match="Adam without bias correction"):
+        to.check_trajectory(wrong_adam, "Adam")
+
+
+def test_adamw_own_mistake_is_named_on_a_wrong_adam() -> None:
+    wrong_adam = type("Adam", (ref_cls.Adam,), {"update": _adam_no_bias_correction})
+
+    def decay_inside_gradient(self, p, grad, state, group):  # L2: the decay enters the moments
+        super(type(self), self).update(p, grad + group["weight_decay"] * p, state, group)
+
+    adamw = type("AdamW", (wrong_adam,), {"update": decay_inside_gradient})
+    adamw.__init__ = _adamw_on(ref_cls.Adam).__init__
+    with pytest.raises(GradingFailure, match="Adam \\+ L2"):
+        to.check_trajectory(adamw, "AdamW")

@@ -1,31 +1,38 @@
 """Hidden tests for notebook 09: the student's ``torch.optim.Optimizer`` subclasses.
 
-The students write ``Momentum``, ``RMSprop``, ``Adam``, ``AdamW`` and ``Lion`` as optimizer classes
-whose ``step()`` updates every parameter in place. The checks here run them for many steps on
-several parameter tensors at once and compare every parameter and every state tensor, after every
-step, with the NumPy references in ``autograder/references.py`` (which ``tests/test_references.py``
-ties to ``torch.optim`` and ``lion-pytorch``). One ``check_*`` function is one graded property:
+The notebook gives the ``torch.optim.Optimizer`` skeleton once (``CourseOptimizer``: groups,
+closure, ``no_grad``, state created on a parameter's first update, the step counter
+``state["t"]``), and the students write ``update(p, grad, state, group)`` of ``Momentum``,
+``RMSprop``, ``Adam`` and ``Lion``; ``AdamW`` subclasses their Adam and adds the decay. The checks
+here run the classes for many steps on several parameter tensors at once and compare every
+parameter and every state tensor, after every step, with the NumPy references in
+``autograder/references.py`` (which ``tests/test_references.py`` ties to ``torch.optim`` and
+``lion-pytorch``). One ``check_*`` function is one graded property:
 
 - ``check_trajectory``: 200 steps in float64 on three tensors of different shapes, gradients from
   1e-9 to 1e2 in size, exact zeros, non-default hyperparameters;
 - ``check_float32``: float32 parameters (0-d to 3-D) stay float32, state included, and follow the
   reference within float32 rounding;
-- ``check_contract``: the ``torch.optim.Optimizer`` contract: the course's defaults, in-place
-  updates (the same tensor, the same memory), state in ``self.state[p]`` with the right names,
-  dtype and device, several parameter groups with their own hyperparameters, parameters without
-  a gradient skipped, ``step(closure)`` returning the closure's loss, and ``state_dict()``
-  capturing everything (a resumed optimizer continues exactly).
+- ``check_contract``: what ``update()`` owns of the contract: each group's own hyperparameters,
+  state kept per parameter (one that gets its first gradient late starts afresh; a resumed
+  ``state_dict()`` continues exactly), in-place updates (the same tensor, the same memory) and state
+  of p's dtype in its own memory; and that the given skeleton still works (defaults, parameters
+  without a gradient, ``step(closure)``).
+
+AdamW is graded with a correct Adam beneath it (``_correct_adam_beneath``), so a mistake in the
+student's Adam is charged once, in Adam's cells.
 
 When a run differs, the message names a known mistake when one reproduces the student's run (the
-catalogue in ``autograder/kit/rule_mistakes.py`` plus the in-place and step-counter slips that only
-exist in PyTorch code), else shows the first step that differs. Correct classes that the tests of
-this module grade live in ``tests/torch_reference_optimizers.py``.
+catalogue in ``autograder/kit/rule_mistakes.py`` plus the in-place, state and step-counter slips
+that only exist in PyTorch code), else shows the first step that differs. Correct classes that the
+tests of this module grade live in ``tests/torch_reference_optimizers.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -193,6 +200,24 @@ def _torch_mistakes(spec: OptimizerSpec) -> list[Mistake]:
     return []
 
 
+def _state_not_carried(spec: OptimizerSpec) -> Mistake:
+    """The state rebuilt from zeros at every step: a local name rebound (``m = beta1 * m + ...``)
+    instead of the stored tensor changed, or the state created again inside update()."""
+
+    def compute(p: np.ndarray, g: np.ndarray, *state_and_t: Any, **hyper: Any) -> tuple:
+        zeros = [np.zeros_like(p) for _ in spec.state]
+        out = spec.reference(p, g, *zeros, *state_and_t[len(spec.state) :], **hyper)
+        return (out[0], *zeros)
+
+    return Mistake(
+        "the state is not carried from one step to the next (it restarts from zeros)",
+        "change the tensors in `state` in place (m.mul_(...).add_(...)) or store the new ones "
+        "back in state; `m = ...` only rebinds a local name, and the base class already created "
+        "the state",
+        compute,
+    )
+
+
 def _ignored_hyperparameters(spec: OptimizerSpec, hyper: dict[str, float]) -> list[Mistake]:
     """A hyperparameter read from somewhere other than the group: the default used instead."""
     out = []
@@ -337,8 +362,8 @@ def _run_student(
                 fail(
                     f"{name}: {where}, parameter {j} is stored in new memory: step() replaced "
                     "the tensor instead of updating it.",
-                    hint="update in place: p.add_(...), p.mul_(...), p.addcdiv_(...); never "
-                    "p.data = ... or a new tensor",
+                    hint="change p in place in update(): p.add_(...), p.mul_(...), "
+                    "p.addcdiv_(...); never p.data = ... or a new tensor",
                 )
             if p.grad_fn is not None or not p.requires_grad:
                 fail(
@@ -440,29 +465,19 @@ def _compare(
             candidates.append((mistake, None))
         for mistake in _torch_mistakes(spec) + _ignored_hyperparameters(spec, hyper):
             candidates.append((mistake, None))
+        candidates.append((_state_not_carried(spec), None))
         if spec.counter:
             candidates.append(
                 (
                     Mistake(
-                        "the step counter never increased (t = 1 on every step)",
-                        "add 1 to state['t'] on every step, before the bias correction",
+                        "the step counter increased a second time (the base class already "
+                        "counts each update)",
+                        "read t = state['t'] and leave it: the base class adds 1 before update()",
                         spec.reference,
                     ),
-                    lambda k: 1,
+                    lambda k: 2 * (k + 1),
                 )
             )
-            if count > 1:
-                candidates.append(
-                    (
-                        Mistake(
-                            "one step counter shared by all parameters (increased once per "
-                            "parameter, so it runs ahead)",
-                            "keep a separate counter per parameter in self.state[p]['t']",
-                            spec.reference,
-                        ),
-                        lambda k, _j=j: k * count + _j + 1,
-                    )
-                )
         for mistake, t_of_step in candidates:
             try:
                 with quiet():
@@ -488,7 +503,7 @@ def _compare(
                 f"{name}: {context}, {_fmt(hyper)}: after step {k + 1} of {len(g)}, {what} is "
                 f"wrong (largest error {_relative(got[k], want[k]):.2e} relative to its size)."
                 f"\n  expected: {describe(want[k])}\n  got:      {describe(got[k])}",
-                hint=f"compare {name}.step() line by line with the update rule above"
+                hint=f"compare {name}.update() line by line with the update rule above"
                 + (
                     " (in float32, build every number from p's dtype)"
                     if start.dtype == np.float32
@@ -499,7 +514,8 @@ def _compare(
         fail(
             f"{name}: {context}: after step {k + 1}, self.state[p][{spec.counter!r}] is "
             f"{student.counters[j][k]}, expected {k + 1}.",
-            hint="t counts this parameter's steps: 1 after the first step()",
+            hint="the base class counts this parameter's steps in state['t']: read it, never "
+            "change it",
         )
 
 
@@ -518,9 +534,55 @@ def _spec(name: str) -> OptimizerSpec:
     return SPECS[name]
 
 
+# ------------------------------------------------------------- AdamW graded on a correct Adam
+
+
+def _reference_adam_update(
+    self: Any, p: torch.Tensor, grad: torch.Tensor, state: dict, group: dict
+):
+    """A correct Adam.update() on the skeleton's state (t already counted, m and v created)."""
+    beta1, beta2, t = group["beta1"], group["beta2"], state["t"]
+    for key in ("m", "v"):
+        state.setdefault(key, torch.zeros_like(p))
+    m, v = state["m"], state["v"]
+    m.mul_(beta1).add_(grad, alpha=1 - beta1)
+    v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    denominator = (v / (1 - beta2**t)).sqrt_().add_(group["eps"])
+    p.addcdiv_(m / (1 - beta1**t), denominator, value=-group["lr"])
+
+
+@contextlib.contextmanager
+def _correct_adam_beneath(cls: Any, name: str) -> Iterator[None]:
+    """While AdamW is graded, the student's Adam (AdamW's base class) updates like the reference:
+    a mistake in Adam costs points once, in Adam's cells. A restored class on the way out."""
+    bases = cls.__mro__[1:] if name == "AdamW" and isinstance(cls, type) else ()
+    adam = next((b for b in bases if b.__name__ == "Adam" and "update" in vars(b)), None)
+    if adam is None:
+        yield
+        return
+    own = vars(adam)["update"]
+    adam.update = _reference_adam_update
+    try:
+        yield
+    finally:
+        adam.update = own
+
+
+def _graded_alone(check: Callable[..., None]) -> Callable[..., None]:
+    """A check that grades AdamW with a correct Adam beneath it."""
+
+    @functools.wraps(check)
+    def wrapped(cls: Any, name: str, *args: Any, **kwargs: Any) -> None:
+        with _correct_adam_beneath(cls, name):
+            check(cls, name, *args, **kwargs)
+
+    return wrapped
+
+
 # ------------------------------------------------------------------------------ public checks
 
 
+@_graded_alone
 def check_trajectory(cls: Any, name: str, steps: int = 200, seed: int = 909) -> None:
     """Many steps in float64 on three tensors at once, non-default hyperparameters."""
     spec = _spec(name)
@@ -538,6 +600,7 @@ def check_trajectory(cls: Any, name: str, steps: int = 200, seed: int = 909) -> 
     )
 
 
+@_graded_alone
 def check_float32(cls: Any, name: str, steps: int = 120, seed: int = 3232) -> None:
     """float32 parameters of every shape (0-d to 3-D) stay float32 and follow the reference."""
     spec = _spec(name)
@@ -562,6 +625,7 @@ def _context(what: str) -> Iterator[None]:
         raise GradingFailure(f"[{what}] {failure}") from None
 
 
+@_graded_alone
 def check_contract(cls: Any, name: str, seed: int = 77) -> None:
     """The torch.optim.Optimizer contract: defaults, in place, state, groups, None grads, closure,
     state_dict."""
