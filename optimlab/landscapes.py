@@ -145,7 +145,10 @@ def saddle() -> Landscape:
 
 
 def noisy(
-    base: Landscape, noise: float = 1.0, rng: np.random.Generator | int | None = 0
+    base: Landscape,
+    noise: float = 1.0,
+    rng: np.random.Generator | int | None = 0,
+    shared: bool = False,
 ) -> Landscape:
     """``base`` with stochastic gradients: the gradient plus Gaussian noise, like a minibatch's.
 
@@ -157,6 +160,10 @@ def noisy(
     ``rng`` is a ``np.random.Generator`` or a seed for one. Every call to ``grad`` draws from it,
     so the noise depends on how many calls came before: to give several optimizers the same
     noise, build one noisy landscape per optimizer with the same seed.
+
+    With ``shared=True`` a call draws one ``[x, y]`` of noise and adds it to every point it is
+    given: a stack of runs stepped together then sees, run by run, the noise that one run alone
+    would see (a single point gets the same draws either way).
     """
     if noise < 0:
         raise ValueError(f"the noise level is a standard deviation, >= 0; got {noise}")
@@ -164,7 +171,9 @@ def noisy(
 
     def grad(p: Array) -> Array:
         exact = base.grad(p)
-        return exact + noise * generator.standard_normal(exact.shape)
+        return exact + noise * generator.standard_normal(
+            exact.shape[-1:] if shared else exact.shape
+        )
 
     return Landscape(
         name=f"noisy {base.name}",

@@ -134,7 +134,10 @@ GALLERY: dict[str, Arena] = {
         Arena(
             "noisy valley",
             lambda: landscapes.noisy(
-                _started_at(landscapes.quadratic(a=1.0, b=20.0), (-4.5, 1.6)), noise=2.0, rng=0
+                _started_at(landscapes.quadratic(a=1.0, b=20.0), (-4.5, 1.6)),
+                noise=2.0,
+                rng=0,
+                shared=True,  # the sweep steps its learning rates together: the same noise each
             ),
             300,
             0.1,
@@ -259,27 +262,127 @@ def sweep(
     learning_rates: Sequence[float] = LEARNING_RATE_GRID,
     optimizers: Iterable[str] = OPTIMIZERS,
 ) -> Sweep:
-    """Run every optimizer at every learning rate on one landscape and score each run."""
+    """Run every optimizer at every learning rate on one landscape and score each run.
+
+    Each optimizer's learning rates run side by side: ``run`` gets one start per learning rate,
+    stacked into an array of shape ``(len(learning_rates), 2)``, and an optimizer that moves row
+    ``k`` with ``learning_rates[k]`` (``RowwiseLearningRates``), so a whole row of the sweep costs
+    about as much as one run. A ``run`` that cannot take such a stack (it raises, or returns
+    another shape) gets the learning rates one at a time instead.
+    """
     arena = GALLERY[landscape_name]
     landscape = arena.build()
     best = landscape.min_value if landscape.min_value is not None else 0.0
+    rates = tuple(float(lr) for lr in learning_rates)
     steps: dict[str, list[int]] = {}
     final: dict[str, list[float]] = {}
     paths: dict[str, list[NDArray[np.float64]]] = {}
     for name in optimizers:
-        steps[name], final[name], paths[name] = [], [], []
-        for lr in learning_rates:
-            path = run_until_non_finite(run, landscape_name, name, lr)
+        batch = run_side_by_side(run, landscape_name, name, rates)
+        if batch is None:
+            batch = [run_until_non_finite(run, landscape_name, name, lr) for lr in rates]
+        steps[name], final[name], paths[name] = [], [], list(batch)
+        for path in paths[name]:
             gap = loss_gaps(landscape, {name: path})[name]
-            losses = gap + best
-            steps[name].append(int(steps_to_tolerance(losses, best, arena.tol)))
+            steps[name].append(int(steps_to_tolerance(gap + best, best, arena.tol)))
             final[name].append(final_gap(gap))
-            paths[name].append(path)
-    return Sweep(landscape_name, tuple(float(lr) for lr in learning_rates), steps, final, paths)
+    return Sweep(landscape_name, rates, steps, final, paths)
+
+
+class RowwiseLearningRates:
+    """The library optimizer ``name`` for a stack of runs: row ``k`` of the parameter tensor moves
+    with learning rate ``learning_rates[k]``, as if each row had an optimizer of its own.
+
+    None of the showdown's optimizers lets its state depend on the parameters (AdamW's decay acts
+    on the parameters only), so one library optimizer at learning rate 1, stepped from zero,
+    gives every row's unit step; each row then takes ``theta * (1 - lr * weight_decay) + lr *
+    unit_step``, the library's own update for that row up to rounding in the last digits.
+    """
+
+    def __init__(self, name: str, learning_rates: Sequence[float], params: list[Any]) -> None:
+        import torch  # optimlab imports torch only where it is needed
+
+        (self.params,) = params
+        shape = (-1,) + (1,) * (self.params.dim() - 1)
+        self.rates = torch.tensor(learning_rates, dtype=self.params.dtype).reshape(shape)
+        if self.params.dim() < 1 or len(self.params) != len(self.rates):
+            raise ValueError(f"expected one row per learning rate, got {tuple(self.params.shape)}")
+        decay = HYPERPARAMETERS[name].get("weight_decay", 0.0)
+        self.keep = 1.0 - self.rates * decay
+        self.unit_step = torch.zeros_like(self.params, requires_grad=True)
+        self.library = optimizer_factory(name, 1.0)([self.unit_step])
+        self.param_groups = self.library.param_groups
+        self.state = self.library.state
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Forget the gradient, like ``torch.optim.Optimizer.zero_grad``."""
+        self.params.grad = None
+
+    def step(self) -> None:
+        """One step of every row, from the gradient in ``params.grad``."""
+        import torch
+
+        with torch.no_grad():
+            self.unit_step.zero_()
+            self.unit_step.grad = self.params.grad
+            self.library.step()
+            self.params.mul_(self.keep).add_(self.rates * self.unit_step)
 
 
 class _NonFinite(Exception):
-    """Raised by a sweep's landscape when asked for a gradient at a NaN or infinite point."""
+    """Raised by a sweep's landscape when asked for a gradient where every run is NaN or inf."""
+
+
+def _watched(landscape: Landscape, visited: list[NDArray[np.float64]]) -> Landscape:
+    """``landscape`` whose ``grad`` records each point and stops the run (raises ``_NonFinite``)
+    once every point is NaN or infinite: every optimizer keeps such a point so for good."""
+
+    def grad(point: ArrayLike) -> Any:
+        point = np.asarray(point, dtype=float)
+        visited.append(point.copy())
+        if not np.isfinite(point).all(axis=-1).any():
+            raise _NonFinite
+        return landscape.grad(point)
+
+    return dataclasses.replace(landscape, grad=grad)
+
+
+def _stopped_path(visited: list[NDArray[np.float64]], num_steps: int) -> NDArray[np.float64]:
+    """The points visited before the stop, then NaN (what loss_gaps makes of them anyway)."""
+    path = np.full((num_steps + 1, *visited[0].shape), np.nan)
+    path[: len(visited)] = visited
+    return path
+
+
+def run_side_by_side(
+    run: Runner, landscape_name: str, name: str, learning_rates: Sequence[float]
+) -> list[NDArray[np.float64]] | None:
+    """``[run_all(run, landscape_name, {name: lr})[name] for lr in learning_rates]`` from one
+    call of ``run`` on a stack of starts (one row per learning rate), or None when ``run`` does
+    not handle a stack. A run is stopped once all its points are NaN or infinite."""
+    arena = GALLERY[landscape_name]
+    landscape = arena.build()
+    starts = np.tile(np.array(landscape.start, dtype=float), (len(learning_rates), 1))
+    visited: list[NDArray[np.float64]] = []
+    expected = (arena.num_steps + 1, *starts.shape)
+    with quiet_numerics():
+        try:
+            path = np.asarray(
+                run(
+                    lambda params: RowwiseLearningRates(name, learning_rates, params),
+                    _watched(landscape, visited),
+                    starts.copy(),
+                    arena.num_steps,
+                ),
+                dtype=float,
+            )
+        except _NonFinite:
+            path = _stopped_path(visited, arena.num_steps)
+        except Exception:  # noqa: BLE001 (a run written for one point: run them one by one)
+            return None
+    if path.shape != expected or not np.array_equal(path[0], starts):
+        return None
+    return [path[:, k] for k in range(len(learning_rates))]
 
 
 def run_until_non_finite(
@@ -291,24 +394,15 @@ def run_until_non_finite(
     arena = GALLERY[landscape_name]
     landscape = arena.build()
     visited: list[NDArray[np.float64]] = []
-
-    def grad(point: ArrayLike) -> Any:
-        point = np.asarray(point, dtype=float)
-        visited.append(point.copy())
-        if not np.all(np.isfinite(point)):
-            raise _NonFinite
-        return landscape.grad(point)
-
-    watched = dataclasses.replace(landscape, grad=grad)
     start = np.array(landscape.start, dtype=float)
     factory = optimizer_factory(name, lr)
     with quiet_numerics():
         try:
-            return np.asarray(run(factory, watched, start, arena.num_steps), dtype=float)
+            return np.asarray(
+                run(factory, _watched(landscape, visited), start, arena.num_steps), dtype=float
+            )
         except _NonFinite:
-            path = np.full((arena.num_steps + 1, 2), np.nan)
-            path[: len(visited)] = np.reshape(visited, (len(visited), 2))
-            return path
+            return _stopped_path(visited, arena.num_steps)
 
 
 def best_learning_rates(sweeps: Mapping[str, Sweep]) -> dict[str, dict[str, float]]:
@@ -488,6 +582,7 @@ __all__ = [
     "OPTIMIZERS",
     "SEED_LEARNING_RATES",
     "Arena",
+    "RowwiseLearningRates",
     "Sweep",
     "DIVERGED_ABOVE",
     "best_learning_rates",
@@ -506,5 +601,6 @@ __all__ = [
     "plot_sweep",
     "quiet_numerics",
     "run_all",
+    "run_side_by_side",
     "sweep",
 ]

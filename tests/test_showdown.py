@@ -427,36 +427,72 @@ def test_gallery_gradients_match_central_differences(name: str) -> None:
             [(land(point + h * e) - land(point - h * e)) / (2 * h) for e in np.eye(2)]
         )
         if "noisy" in name:
-            draws = land.grad(np.broadcast_to(point, (4000, 2))).mean(axis=0)
+            draws = np.mean([land.grad(point) for _ in range(4000)], axis=0)
             assert np.all(np.abs(draws - numeric) < 5 * 2.0 / np.sqrt(4000))
         else:
             scale = 1e-6 * (1 + np.abs(numeric).max())
             assert np.allclose(land.grad(point), numeric, rtol=1e-5, atol=scale)
 
 
-@pytest.mark.parametrize("landscape_name", ["Rosenbrock", "narrow valley"])
+def _one_point_only(make_optimizer, landscape, start, num_steps):
+    """A correct run_optimizer that insists on a start of two numbers (no stack of runs)."""
+    return graded.run_optimizer(make_optimizer, landscape, np.reshape(start, 2), num_steps)
+
+
+@pytest.mark.parametrize("landscape_name", ["Rosenbrock", "noisy valley"])
 def test_sweep_keeps_the_paths_run_all_would_give(landscape_name: str) -> None:
-    """The sweep stops a run once it is NaN or infinite and keeps every path: each kept path is
-    what run_all gives (NaN wherever run_all's path is no longer finite), so later cells may reuse
-    the sweep's runs."""
-    rates = (1e-3, 1.0)
+    """The sweep steps an optimizer's learning rates side by side and stops once every run is NaN
+    or infinite; each kept path is what run_all gives alone (to rounding; NaN wherever run_all's
+    path is no longer finite), so later cells may reuse the sweep's runs. A run_optimizer that
+    takes one point only gets the runs one at a time, with the same scores."""
+    rates = (1e-3, 0.1, 1.0)
+    names = ("SGD", "Momentum", "RMSprop", "AdamW", "Lion")
     result = showdown.sweep(
-        graded.run_optimizer,
-        graded.steps_to_tolerance,
-        landscape_name,
-        learning_rates=rates,
-        optimizers=("SGD", "Adam"),
+        graded.run_optimizer, graded.steps_to_tolerance, landscape_name, rates, names
     )
+    alone = showdown.sweep(_one_point_only, graded.steps_to_tolerance, landscape_name, rates, names)
+    assert result.steps == alone.steps
     stopped = 0
-    for name in ("SGD", "Adam"):
+    for name in names:
         for lr in rates:
             kept = result.path(name, lr)
             full = showdown.run_all(graded.run_optimizer, landscape_name, {name: lr})[name]
-            dropped = np.isnan(kept).all(axis=1)
             assert kept.shape == full.shape
-            np.testing.assert_array_equal(kept[~dropped], full[~dropped])
-            assert not np.isfinite(full[dropped]).all(axis=1).any()
+            finite = np.isfinite(full).all(axis=1)
+            tame = finite & (np.abs(full) < 1e3).all(axis=1)  # not yet blowing up
+            np.testing.assert_allclose(kept[tame], full[tame], rtol=1e-9, atol=1e-12)
+            assert np.isfinite(kept).all(axis=1)[tame].all()
+            dropped = np.isnan(kept).all(axis=1)
+            assert not finite[dropped].any()
+            one_by_one = alone.path(name, lr)
+            kept_alone = ~np.isnan(one_by_one).all(axis=1)
+            np.testing.assert_array_equal(one_by_one[kept_alone], full[kept_alone])
             stopped += int(dropped.any())
     assert result.path("SGD", 0.5) is None
     if landscape_name == "Rosenbrock":
         assert stopped, "SGD at lr 1 on Rosenbrock should blow up and be stopped"
+
+
+def test_rowwise_learning_rates_move_each_row_like_its_own_optimizer() -> None:
+    """Row k of a stack steps exactly as the library optimizer at the k-th rate would, state and
+    AdamW's weight decay included."""
+    rates = (0.3, 0.01)
+    rng = np.random.default_rng(2)
+    grads = rng.standard_normal((6, 2, 2))
+    for name in showdown.OPTIMIZERS:
+        stack = torch.tensor([[1.0, -2.0], [0.5, 3.0]], dtype=torch.float64, requires_grad=True)
+        rows = [torch.tensor(r, requires_grad=True) for r in stack.detach().numpy()]
+        opt = showdown.RowwiseLearningRates(name, rates, [stack])
+        alone = [
+            showdown.optimizer_factory(name, lr)([row]) for lr, row in zip(rates, rows, strict=True)
+        ]
+        for g in grads:
+            stack.grad = torch.tensor(g)
+            opt.step()
+            for k, row in enumerate(rows):
+                row.grad = torch.tensor(g[k])
+                alone[k].step()
+        for k, row in enumerate(rows):
+            np.testing.assert_allclose(stack[k].detach().numpy(), row.detach().numpy(), rtol=1e-12)
+    with pytest.raises(ValueError, match="one row per learning rate"):
+        showdown.RowwiseLearningRates("Adam", rates, [torch.zeros(3, 2, dtype=torch.float64)])
