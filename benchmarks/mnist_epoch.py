@@ -1,8 +1,12 @@
 """Time one training epoch of the course's MNIST MLP with each optimizer, on this machine's device.
 
 The epoch is the one notebook 11 trains with: its reference ``train_epoch`` (read from
-solutions/11_mnist_showdown), its optimizer table, MNIST kept on the device as tensors and shuffled
-there (optimlab.mnist_mlp). Each row is compared with the floor measured in the same run: the time
+solutions/11_mnist_showdown), its optimizers (``optimlab.mnist_mlp.make_optimizer``: torch's fused
+kernel where there is one, else foreach), MNIST kept on the device as tensors and shuffled there
+(optimlab.mnist_mlp). ``--foreach`` builds every optimizer with foreach=True instead (the
+notebook's earlier choice), to measure what the fused kernels save.
+
+Each row is compared with the floor measured in the same run: the time
 of only the matrix products one epoch of this MLP cannot avoid (forward, and backward for the
 weights and the hidden activations) at the same batch size, on the same device and threads. The
 ratio is what per-step overhead (optimizer step, loss, indexing, Python) costs on top.
@@ -14,6 +18,7 @@ torch.utils.data.DataLoader and copied to the device batch by batch.
 
     python benchmarks/mnist_epoch.py                 # the device choose_device() picks
     python benchmarks/mnist_epoch.py --device cpu --batch-size 256 --workers 2
+    python benchmarks/mnist_epoch.py --repeats 3 --foreach --no-dataloader --train-size 10000
 """
 
 from __future__ import annotations
@@ -42,11 +47,15 @@ from optimlab.mnist_mlp import (  # noqa: E402
     load_mnist_on_device,
     make_generator,
     make_mlp,
+    make_optimizer,
 )
 
-# Notebook 11's table: the registry's optimizers with the seed's learning rates, and foreach=True
-# as in the notebook (one call updates every parameter tensor; PyTorch's default only on GPUs).
+# Notebook 11's table: the registry's optimizers with the seed's learning rates, built as the
+# notebook builds them; FOREACH: the same with foreach=True everywhere, for comparison.
 OPTIMIZERS: dict[str, Callable[[Iterable[torch.Tensor]], torch.optim.Optimizer]] = {
+    info.name: functools.partial(make_optimizer, info) for info in registry.OPTIMIZERS.values()
+}
+FOREACH: dict[str, Callable[[Iterable[torch.Tensor]], torch.optim.Optimizer]] = {
     info.name: functools.partial(info.make_torch, foreach=True)
     for info in registry.OPTIMIZERS.values()
 }
@@ -152,10 +161,14 @@ def main() -> None:
         "--optimizers", default=",".join(OPTIMIZERS), help="comma-separated subset to time"
     )
     parser.add_argument("--repeats", type=int, default=2, help="epochs timed per optimizer")
+    parser.add_argument("--foreach", action="store_true", help="foreach=True, not fused kernels")
+    parser.add_argument("--no-dataloader", action="store_true", help="skip the DataLoader rows")
+    parser.add_argument("--train-size", type=int, default=None, help="images per epoch (50,000)")
     args = parser.parse_args()
+    table = FOREACH if args.foreach else OPTIMIZERS
 
     device = choose_device(args.device)
-    data = load_mnist_on_device(device)
+    data = load_mnist_on_device(device, train_size=args.train_size)
     x, y = data.x_train, data.y_train
     n = len(x)
     print(
@@ -170,13 +183,13 @@ def main() -> None:
     print(
         f"\n{'optimizer':>15} {'epoch (s)':>10} {'samples/s':>12} {'floor (s)':>10} "
         f"{'x floor':>8}   (notebook 11's train_epoch; data on {device.type}; best of "
-        f"{args.repeats})"
+        f"{args.repeats}; {'foreach' if args.foreach else 'as the notebook: fused, else foreach'})"
     )
     rates: dict[str, float] = {}
     for name in args.optimizers.split(","):
         name = name.strip()
         model = make_mlp(device=device)
-        optimizer = OPTIMIZERS[name](model.parameters())
+        optimizer = table[name](model.parameters())
         warm_up(model, optimizer, x, y, args.batch_size, device, train_epoch)
         generator = make_generator(0, device)
         floor = gemm_floor(device, n, args.batch_size, trials=args.repeats)
@@ -194,6 +207,8 @@ def main() -> None:
             f"{name:>15} {seconds:>10.3f} {rates[name]:>12,.0f} {floor:>10.3f} "
             f"{seconds / floor:>7.2f}x"
         )
+    if args.no_dataloader:
+        return
 
     images, labels = load_mnist(split="train", normalize=False, flatten=False)
     loader = torch.utils.data.DataLoader(
@@ -206,10 +221,10 @@ def main() -> None:
     )
     baseline = "Adam" if "Adam" in rates else next(iter(rates))
     model = make_mlp(device=device)
-    optimizer = OPTIMIZERS[baseline](model.parameters())
+    optimizer = table[baseline](model.parameters())
     warm_up(model, optimizer, x, y, args.batch_size, device, train_epoch)
     seconds, _ = timed(device, lambda: dataloader_epoch(model, optimizer, loader, device))
-    loader_rate = n / seconds
+    loader_rate = len(images) / seconds  # the loader reads the whole training file
     print(
         f"\nBaseline, {baseline} through a per-sample Dataset + DataLoader "
         f"(num_workers={args.workers}), batches copied to {device.type}:"

@@ -8,6 +8,8 @@ What is here (none of it is graded; the notebooks grade what you write around it
   training never copies a batch from host memory or waits for a DataLoader worker; the training
   file is split once, the same way everywhere, into 50,000 training and 10,000 validation images
   (``VALIDATION_SIZE``), and MNIST's own 10,000 test images are kept apart;
+- ``make_optimizer()``: a registry optimizer in torch's fastest exact implementation (fused or
+  foreach), the one the showdown and its benchmark train with;
 - ``make_generator()``, ``batch_indices()``: shuffling *on the device* from a seeded
   ``torch.Generator``, reproducible and independent of the global random state;
 - ``fast_mode()``: the ``FAST`` switch (environment variable ``OPTIMLAB_FAST``) that shortens runs;
@@ -20,6 +22,7 @@ What is here (none of it is graded; the notebooks grade what you write around it
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 import os
 import sys
@@ -51,6 +54,7 @@ __all__ = [
     "plot_runs",
     "make_generator",
     "make_mlp",
+    "make_optimizer",
     "progress",
     "run_training",
     "smooth",
@@ -118,6 +122,28 @@ def make_mlp(
             layers.append(nn.ReLU())
     model = nn.Sequential(*layers)
     return model.to(device) if device is not None else model
+
+
+def make_optimizer(info: Any, params: Iterable[torch.Tensor], **hyper: float) -> Any:
+    """The registry's library optimizer (``info.make_torch``) in torch's fastest implementation.
+
+    Where torch has a fused kernel for it (SGD, Adam, AdamW; on the CPU too) it is rebuilt with
+    the same hyperparameters and ``fused=True``: one kernel updates every parameter tensor in one
+    pass. Otherwise it keeps ``foreach=True`` (one call per operation for all tensors) where it has
+    that switch. The update formulas are the same: only the Python calls and the passes over memory
+    per step shrink. ``hyper`` uses the course's names (``lr``, ``beta``, ...).
+    """
+    params = list(params)
+    optimizer = info.make_torch(params, foreach=True, **hyper)
+    accepts = inspect.signature(type(optimizer)).parameters
+    if "fused" in accepts and not optimizer.defaults.get("differentiable"):
+        # the same hyperparameters (those the constructor takes: AdamW's defaults hold more)
+        settings = {k: v for k, v in optimizer.defaults.items() if k in accepts}
+        try:
+            return type(optimizer)(params, **{**settings, "foreach": None, "fused": True})
+        except (RuntimeError, TypeError, ValueError):  # no fused kernel for this device or dtype
+            pass
+    return optimizer
 
 
 def count_parameters(model: nn.Module) -> int:

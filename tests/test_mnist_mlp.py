@@ -273,3 +273,32 @@ def test_first_epochs_is_the_shorter_run() -> None:
     np.testing.assert_array_equal(shared.step_epochs, short.step_epochs)
     np.testing.assert_array_equal(shared.val_accuracy, short.val_accuracy)
     assert len(shared.seconds) == len(shared.val_accuracy) == 2
+
+
+@pytest.mark.parametrize("key", ["sgd", "momentum", "rmsprop", "adam", "adamw", "lion"])
+def test_make_optimizer_is_the_registry_optimizer_in_a_faster_form(key: str) -> None:
+    """Fused where torch has a kernel for it (SGD, Adam, AdamW), the registry's hyperparameters
+    kept, and the same trajectory as the plain per-tensor loop (foreach=False)."""
+    from optimlab import registry
+
+    info = registry.OPTIMIZERS[key]
+    fast_model, plain_model = mm.make_mlp((784, 16, 10), seed=4), mm.make_mlp((784, 16, 10), seed=4)
+    fast = mm.make_optimizer(info, fast_model.parameters(), lr=0.01)
+    plain = info.make_torch(plain_model.parameters(), foreach=False, lr=0.01)
+    assert type(fast) is type(plain)
+    fused = torch.optim.SGD, torch.optim.Adam, torch.optim.AdamW
+    assert fast.defaults.get("fused", False) is isinstance(fast, fused)
+    shared = {k for k in plain.defaults if k not in ("foreach", "fused")}
+    assert {k: fast.defaults[k] for k in shared} == {k: plain.defaults[k] for k in shared}
+    x = torch.randn(64, 784, generator=torch.Generator().manual_seed(1))
+    y = torch.arange(64) % 10
+    for model, optimizer in ((fast_model, fast), (plain_model, plain)):
+        for _ in range(5):
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    for a, b in zip(fast_model.parameters(), plain_model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert not torch.equal(
+        next(fast_model.parameters()), next(mm.make_mlp((784, 16, 10), seed=4).parameters())
+    )
