@@ -623,8 +623,8 @@ def _range_with(lrs, grad_fn, loss_fn, x0, after: bool):  # noqa: ANN001, ANN202
 RANGE_MISTAKES = [
     Mistake(
         "evenly spaced rates instead of geometrically spaced ones",
-        "each rate is the previous one times the same factor (np.geomspace), so that every "
-        "decade gets as many steps",
+        "each rate is the previous one times the same factor, so that every decade gets as many "
+        "steps",
         _range_linear,
     ),
     Mistake(

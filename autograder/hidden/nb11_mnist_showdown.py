@@ -1,29 +1,20 @@
 """Hidden tests for notebook 11: one training epoch, the accuracy, a torch optimizer's memory.
 
-References (instructor-only; optimlab must not hold them):
-
-    losses   = train_epoch(model, optimizer, X, y, batch_size, generator)   # 1-D, one per batch
-    accuracy = evaluate_accuracy(model, X, y, batch_size=1000)              # a float in [0, 1]
-    n_bytes  = torch_state_bytes(optimizer)                             # an int
-
-``train_epoch`` shuffles with ``optimlab.mnist_mlp.batch_indices(len(X), batch_size, generator)``
-(every example once, the last batch smaller when batch_size does not divide N), and for each
-batch computes the mean cross-entropy of the model's logits, clears the gradients, back-propagates
-and steps; it returns each batch's loss (taken before that batch's update), detached from autograd.
-``evaluate_accuracy`` counts correct argmax predictions batch by batch under ``torch.no_grad()``
-and divides by N once. ``torch_state_bytes`` adds ``numel() * element_size()`` over every
-tensor in every parameter's ``optimizer.state`` entry; other values (ints, None) count 0.
-
+The references below are instructor-only (optimlab must not hold them). ``train_epoch`` shuffles
+with ``optimlab.mnist_mlp.batch_indices`` and returns each batch's mean cross-entropy, taken
+before that batch's step and detached; ``evaluate_accuracy`` counts correct argmax predictions
+batch by batch under ``torch.no_grad()`` and divides by N once; ``torch_state_bytes`` adds
+``numel() * element_size()`` over every tensor in ``optimizer.state`` (other values count 0).
 The checks run on small CPU problems (a few hundred MNIST images, a small MLP), so each graded
-cell takes well under a second. Each ``check_*`` is one graded property and fails with a
-``GradingFailure`` whose message names a known mistake when one reproduces the student's answer.
+cell takes well under a second; each ``check_*`` is one graded property and fails with a
+``GradingFailure`` that names a known mistake when one reproduces the student's answer.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,28 +23,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from autograder.kit.core import call, describe, fail, quiet
+from autograder.kit.core import Mistake, call, close, describe, fail, fail_if_known_mistake, quiet
 from optimlab.data import MNIST_MEAN, MNIST_STD, load_mnist
 from optimlab.mnist_mlp import batch_indices, make_generator, make_mlp
-
-__all__ = [
-    "EVALUATE_MISTAKES",
-    "STATE_BYTES_MISTAKES",
-    "TRAIN_MISTAKES",
-    "check_evaluate_batches",
-    "check_evaluate_edge_cases",
-    "check_evaluate_values",
-    "check_state_bytes_custom",
-    "check_state_bytes_library",
-    "check_state_bytes_groups",
-    "check_train_epoch_contract",
-    "check_train_epoch_losses",
-    "check_train_epoch_updates",
-    "evaluate_accuracy",
-    "torch_state_bytes",
-    "train_epoch",
-]
-
 
 # ------------------------------------------------------------------------------- references
 
@@ -89,57 +61,37 @@ def evaluate_accuracy(
     return correct.item() / len(X)
 
 
+def _bytes(tensors: Iterable[torch.Tensor]) -> int:
+    return sum(t.numel() * t.element_size() for t in tensors)
+
+
+def _tensors(states: Iterable[dict]) -> list[torch.Tensor]:
+    """The tensors among the values of some per-parameter state dicts, in order."""
+    return [v for state in states for v in state.values() if isinstance(v, torch.Tensor)]
+
+
 def torch_state_bytes(optimizer: torch.optim.Optimizer) -> int:
     """Reference: bytes held by the tensors in the optimizer's per-parameter state."""
-    return sum(
-        value.numel() * value.element_size()
-        for state in optimizer.state.values()
-        for value in state.values()
-        if isinstance(value, torch.Tensor)
-    )
+    return _bytes(_tensors(optimizer.state.values()))
 
 
 # ---------------------------------------------------------------------------- known mistakes
 
 
-@dataclass(frozen=True)
-class TorchMistake:
-    """A known wrong answer: its name, a fix, and a function with the graded signature."""
-
-    name: str
-    advice: str
-    compute: Callable[..., Any]
-
-
-def _loop(
-    model,
-    optimizer,
-    X,
-    y,
-    batch_size,
-    generator,
-    *,
-    zero_grad="before",
-    shuffle=True,
-    drop_last=False,
-    labels_in_order=False,
-    loss_fn=None,
-):
+def _loop(*args, zero_grad=True, shuffle=True, drop_last=False, labels_in_order=False, **loss):
+    """The reference epoch with one detail changed (the defaults give the reference)."""
+    model, optimizer, X, y, batch_size, generator = args
+    loss_fn = loss.get("loss_fn", F.cross_entropy)
     n = len(X)
-    if shuffle:
-        batches = batch_indices(n, batch_size, generator)
-    else:
-        batches = list(torch.arange(n).split(batch_size))
-    if drop_last and n % batch_size:
-        batches = batches[:-1]
-    loss_fn = loss_fn or F.cross_entropy
+    batches = (
+        batch_indices(n, batch_size, generator) if shuffle else torch.arange(n).split(batch_size)
+    )
+    batches = list(batches)[: -1 if drop_last and n % batch_size else None]
     losses = []
     for number, idx in enumerate(batches):
-        labels = (
-            y[number * batch_size : number * batch_size + len(idx)] if labels_in_order else y[idx]
-        )
+        labels = y[number * batch_size :][: len(idx)] if labels_in_order else y[idx]
         loss = loss_fn(model(X[idx]), labels)
-        if zero_grad == "before":
+        if zero_grad:
             optimizer.zero_grad()
         loss.backward()
         optimizer.step()
@@ -147,8 +99,8 @@ def _loop(
     return torch.stack(losses)
 
 
-def _mistake(name: str, advice: str, **changes: Any) -> TorchMistake:
-    return TorchMistake(name, advice, lambda *args: _loop(*args, **changes))
+def _mistake(name: str, advice: str, **changes: Any) -> Mistake:
+    return Mistake(name, advice, lambda *args: _loop(*args, **changes))
 
 
 TRAIN_MISTAKES = [
@@ -156,7 +108,7 @@ TRAIN_MISTAKES = [
         "no optimizer.zero_grad() (the gradients of every batch pile up)",
         "call optimizer.zero_grad() once per batch, before loss.backward(): PyTorch adds new "
         "gradients to the old ones",
-        zero_grad="never",
+        zero_grad=False,
     ),
     _mistake(
         "no shuffling (the batches in the data's order)",
@@ -193,33 +145,24 @@ TRAIN_MISTAKES = [
 ]
 
 
-def _correct_counts(model, X, y, batch_size) -> list[tuple[int, int]]:
-    with torch.no_grad():
-        return [
-            (
-                int((model(X[s : s + batch_size]).argmax(dim=1) == y[s : s + batch_size]).sum()),
-                len(X[s : s + batch_size]),
-            )
-            for s in range(0, len(X), batch_size)
-        ]
+def _evaluate_mistake(name: str, advice: str, combine: Callable[[list, int], float]) -> Mistake:
+    """A wrong accuracy computed from the (correct, size) counts of each evaluation batch."""
 
+    def compute(model, X, y, batch_size=1000):  # noqa: ANN001, ANN202
+        with torch.no_grad():
+            counts = [
+                (int((model(xs).argmax(dim=1) == ys).sum()), len(xs))
+                for xs, ys in zip(X.split(batch_size), y.split(batch_size), strict=True)
+            ]
+        return combine(counts, len(X))
 
-def _evaluate_mistake(
-    name: str, advice: str, combine: Callable[[list[tuple[int, int]], int], float]
-):
-    return TorchMistake(
-        name,
-        advice,
-        lambda model, X, y, batch_size=1000: combine(
-            _correct_counts(model, X, y, batch_size), len(X)
-        ),
-    )
+    return Mistake(name, advice, compute)
 
 
 EVALUATE_MISTAKES = [
     _evaluate_mistake(
         "a percentage (0-100) instead of a fraction",
-        "return correct / N, a number between 0 and 1",
+        "the accuracy is a fraction between 0 and 1, not a percentage",
         lambda counts, n: 100.0 * sum(c for c, _ in counts) / n,
     ),
     _evaluate_mistake(
@@ -234,7 +177,7 @@ EVALUATE_MISTAKES = [
     ),
     _evaluate_mistake(
         "the number of correct predictions, not divided by N",
-        "divide the count of correct predictions by the number of examples",
+        "a count is not yet a fraction: relate it to the number of examples",
         lambda counts, n: float(sum(c for c, _ in counts)),
     ),
     _evaluate_mistake(
@@ -253,72 +196,47 @@ EVALUATE_MISTAKES = [
     ),
 ]
 
-
-def _tensor_values(optimizer) -> list[torch.Tensor]:
-    return [
-        v
-        for state in optimizer.state.values()
-        for v in state.values()
-        if isinstance(v, torch.Tensor)
-    ]
-
-
 STATE_BYTES_MISTAKES = [
-    TorchMistake(
+    Mistake(
         "the number of elements, not bytes",
-        "multiply each tensor's numel() by its element_size() (4 for float32, 8 for float64)",
-        lambda opt: sum(v.numel() for v in _tensor_values(opt)),
+        "a tensor's size in bytes depends on its dtype as well as on its number of elements "
+        "(element_size())",
+        lambda opt: sum(v.numel() for v in _tensors(opt.state.values())),
     ),
-    TorchMistake(
+    Mistake(
         "4 bytes assumed for every element",
         "use element_size(): float64 takes 8 bytes, float16 2, int64 8",
-        lambda opt: sum(4 * v.numel() for v in _tensor_values(opt)),
+        lambda opt: sum(4 * v.numel() for v in _tensors(opt.state.values())),
     ),
-    TorchMistake(
+    Mistake(
         "the parameters counted as well",
         "count only optimizer.state, the optimizer's own memory; the parameters belong to the "
         "model",
         lambda opt: (
-            torch_state_bytes(opt)
-            + sum(p.numel() * p.element_size() for g in opt.param_groups for p in g["params"])
+            torch_state_bytes(opt) + _bytes(p for g in opt.param_groups for p in g["params"])
         ),
     ),
-    TorchMistake(
+    Mistake(
         "0-d tensors (such as Adam's step counter) left out",
         "every tensor in the state counts, a 0-d one too (numel() is 1)",
-        lambda opt: sum(v.numel() * v.element_size() for v in _tensor_values(opt) if v.dim() > 0),
+        lambda opt: _bytes(v for v in _tensors(opt.state.values()) if v.dim() > 0),
     ),
-    TorchMistake(
+    Mistake(
         "only the first parameter's state counted",
         "loop over every entry of optimizer.state (one per parameter)",
-        lambda opt: sum(
-            v.numel() * v.element_size()
-            for v in next(iter(opt.state.values()), {}).values()
-            if isinstance(v, torch.Tensor)
-        ),
+        lambda opt: _bytes(_tensors(list(opt.state.values())[:1])),
     ),
-    TorchMistake(
+    Mistake(
         "only the first tensor of each parameter's state counted",
         "loop over every value in each parameter's state dict (Adam keeps several)",
-        lambda opt: sum(
-            next(
-                (v.numel() * v.element_size() for v in s.values() if isinstance(v, torch.Tensor)), 0
-            )
-            for s in opt.state.values()
-        ),
+        lambda opt: sum(_bytes(_tensors([s])[:1]) for s in opt.state.values()),
     ),
-    TorchMistake(
+    Mistake(
         "only the parameters of the first group counted",
         "optimizer.state covers every group; loop over it rather than param_groups[0]",
-        lambda opt: sum(
-            v.numel() * v.element_size()
-            for p in opt.param_groups[0]["params"]
-            for v in opt.state.get(p, {}).values()
-            if isinstance(v, torch.Tensor)
-        ),
+        lambda opt: _bytes(_tensors(opt.state.get(p, {}) for p in opt.param_groups[0]["params"])),
     ),
 ]
-
 
 # ---------------------------------------------------------------------------------- helpers
 
@@ -340,13 +258,6 @@ def mnist_subset(start: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
     return x.clone(), y.clone()
 
 
-def _optimizers() -> dict[str, Callable[[Any], torch.optim.Optimizer]]:
-    return {
-        "SGD(lr=0.1, momentum=0.9)": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
-        "Adam(lr=0.003)": lambda p: torch.optim.Adam(p, lr=0.003),
-    }
-
-
 def _losses_array(result: Any, name: str, context: str, expected_batches: int) -> np.ndarray:
     """The student's per-batch losses as floats, after checking their structure."""
     if result is None:
@@ -360,50 +271,44 @@ def _losses_array(result: Any, name: str, context: str, expected_batches: int) -
             f"batch ({expected_batches} batches).",
             hint="append every batch's loss inside the loop and return them all",
         )
-    items: list[Any]
-    if isinstance(result, torch.Tensor):
-        if result.dim() != 1:
-            fail(
-                f"{context}: `{name}` returned a tensor of shape {tuple(result.shape)}; "
-                "expected a 1-D tensor, one loss per batch."
-            )
-        items = list(result)
-    elif isinstance(result, np.ndarray):
+    if isinstance(result, torch.Tensor) and result.dim() != 1:
+        fail(
+            f"{context}: `{name}` returned a tensor of shape {tuple(result.shape)}; "
+            "expected a 1-D tensor, one loss per batch."
+        )
+    if isinstance(result, np.ndarray):
         items = list(result.reshape(-1)) if result.ndim == 1 else [result]
-    elif isinstance(result, (list, tuple)):
+    elif isinstance(result, (torch.Tensor, list, tuple)):
         items = list(result)
     else:
         fail(f"{context}: `{name}` returned {describe(result)}; expected a 1-D tensor of losses.")
-    for item in items:
-        if isinstance(item, torch.Tensor) and item.requires_grad:
-            fail(
-                f"{context}: the losses `{name}` returned are still attached to autograd's graph "
-                "(requires_grad=True), which keeps every batch's graph in memory.",
-                hint="store loss.detach() (or loss.item()) for each batch",
-            )
+    if any(isinstance(item, torch.Tensor) and item.requires_grad for item in items):
+        fail(
+            f"{context}: the losses `{name}` returned are still attached to autograd's graph "
+            "(requires_grad=True), which keeps every batch's graph in memory.",
+            hint="store loss.detach() (or loss.item()) for each batch",
+        )
     try:
-        values = np.array(
+        return np.array(
             [float(i.item() if isinstance(i, torch.Tensor) else i) for i in items], dtype=float
         )
     except (TypeError, ValueError, RuntimeError):
         fail(f"{context}: `{name}` returned {describe(result)}; expected numbers (losses).")
-    return values
 
 
 def _params(model: nn.Module) -> list[np.ndarray]:
     return [p.detach().cpu().numpy().copy() for p in model.parameters()]
 
 
-def _close(a: np.ndarray, b: np.ndarray, rtol: float) -> bool:
-    if a.shape != b.shape:
-        return False
-    if not np.all(np.isfinite(a)) or not np.all(np.isfinite(b)):
-        return bool(np.array_equal(a, b, equal_nan=True))
-    scale = max(float(np.abs(b).max()) if b.size else 0.0, 1e-12)
-    return float(np.abs(a - b).max()) / scale <= rtol if a.size else True
-
-
 LOSS_RTOL = 1e-4
+
+
+def _all_close(got: Sequence[np.ndarray], want: Sequence[np.ndarray]) -> bool:
+    """Every pair of arrays equal within LOSS_RTOL of the larger expected value."""
+    return all(close(g, w, LOSS_RTOL, LOSS_RTOL * 1e-12) for g, w in zip(got, want, strict=True))
+
+
+# ------------------------------------------------------------------------ checks: train_epoch
 
 
 @dataclass
@@ -413,69 +318,55 @@ class _TrainCase:
     batch_size: int
     seed: int
     make_optimizer: Callable[[Any], torch.optim.Optimizer]
-    sizes: tuple[int, ...] = (784, 32, 10)
     epochs: int = 1
+    sizes: tuple[int, ...] = (784, 32, 10)
+
+    def __str__(self) -> str:
+        return (
+            f"train_epoch on {self.n} MNIST images, batch_size={self.batch_size}, "
+            f"{self.label}, MLP {'-'.join(map(str, self.sizes))}"
+            + (f", {self.epochs} epochs" if self.epochs > 1 else "")
+        )
 
 
-def _run_train(fn: Callable[..., Any], case: _TrainCase, student: bool, name: str = "train_epoch"):
+def _run_train(fn: Callable[..., Any], case: _TrainCase, student: bool) -> tuple[list, list]:
+    """Each epoch's returned losses and the parameters after ``case.epochs`` epochs of ``fn``."""
     X, y = mnist_subset(2000, case.n)
     model = make_mlp(case.sizes, seed=case.seed)
-    optimizer = case.make_optimizer(model.parameters())
+    args = (model, case.make_optimizer(model.parameters()), X, y, case.batch_size)
     generator = make_generator(case.seed)
     results = []
     for _ in range(case.epochs):
         if student:
-            results.append(call(fn, name, model, optimizer, X, y, case.batch_size, generator))
+            results.append(call(fn, "train_epoch", *args, generator))
         else:
             with quiet():
-                results.append(fn(model, optimizer, X, y, case.batch_size, generator))
-    return results, _params(model), X, y
+                results.append(fn(*args, generator))
+    return results, _params(model)
 
 
-def _describe_case(case: _TrainCase) -> str:
-    return (
-        f"train_epoch on {case.n} MNIST images, batch_size={case.batch_size}, "
-        f"{case.label}, MLP {'-'.join(map(str, case.sizes))}"
-        + (f", {case.epochs} epochs" if case.epochs > 1 else "")
-    )
+def _reproduced_by(mistake: Mistake) -> Mistake:
+    """The mistake as a function of a case: its losses and final parameters."""
 
+    def compute(case: _TrainCase) -> tuple[list, list]:
+        losses, params = _run_train(mistake.compute, case, student=False)
+        return [t.numpy().astype(float) for t in losses], params
 
-def _name_train_mistake(
-    fn_results: list[np.ndarray], params: list[np.ndarray], case: _TrainCase, context: str
-) -> None:
-    for mistake in TRAIN_MISTAKES:
-        try:
-            guess, guess_params, _, _ = _run_train(mistake.compute, case, student=False)
-        except Exception:  # noqa: BLE001, S112 - a mistake model that cannot run does not match
-            continue
-        guess_losses = [t.numpy().astype(float) for t in guess]
-        same_losses = all(
-            _close(a, b, LOSS_RTOL) for a, b in zip(fn_results, guess_losses, strict=True)
-        )
-        same_params = all(
-            _close(a, b, LOSS_RTOL) for a, b in zip(params, guess_params, strict=True)
-        )
-        if same_losses and same_params:
-            fail(
-                f"{context}: your result matches a known mistake, {mistake.name}.",
-                hint=mistake.advice,
-            )
+    return Mistake(mistake.name, mistake.advice, compute)
 
 
 def _check_train_case(fn: Callable[..., Any], case: _TrainCase, compare_params: bool) -> None:
-    name = "train_epoch"
-    context = _describe_case(case)
-    want, want_params, _, _ = _run_train(train_epoch, case, student=False)
-    got_raw, got_params, _, _ = _run_train(fn, case, student=True)
+    context = str(case)
+    want, want_params = _run_train(train_epoch, case, student=False)
+    got_raw, got_params = _run_train(fn, case, student=True)
     batches = math.ceil(case.n / case.batch_size)
-    got = [_losses_array(r, name, context, batches) for r in got_raw]
+    got = [_losses_array(r, "train_epoch", context, batches) for r in got_raw]
     want_np = [w.numpy().astype(float) for w in want]
     wrong_length = any(len(g) != batches for g in got)
-    wrong_losses = not all(_close(g, w, LOSS_RTOL) for g, w in zip(got, want_np, strict=True))
-    wrong_params = compare_params and not all(
-        _close(a, b, LOSS_RTOL) for a, b in zip(got_params, want_params, strict=True)
-    )
-    if not (wrong_length or wrong_losses or wrong_params):
+    wrong_losses = not _all_close(got, want_np)
+    if not (
+        wrong_length or wrong_losses or (compare_params and not _all_close(got_params, want_params))
+    ):
         return
     initial = _params(make_mlp(case.sizes, seed=case.seed))
     if all(np.array_equal(a, b) for a, b in zip(got_params, initial, strict=True)):
@@ -484,7 +375,12 @@ def _check_train_case(fn: Callable[..., Any], case: _TrainCase, compare_params: 
             hint="for each batch: optimizer.zero_grad(), loss.backward(), then optimizer.step() "
             "(clearing the gradients between backward() and step() leaves step() nothing to do)",
         )
-    _name_train_mistake(got, got_params, case, context)
+    fail_if_known_mistake(
+        context,
+        [_reproduced_by(m) for m in TRAIN_MISTAKES],
+        (case,),
+        lambda guess: _all_close(got, guess[0]) and _all_close(got_params, guess[1]),
+    )
     if wrong_length:
         g = next(g for g in got if len(g) != batches)
         fail(
@@ -493,47 +389,43 @@ def _check_train_case(fn: Callable[..., Any], case: _TrainCase, compare_params: 
             hint="one loss per batch of batch_indices(len(X), batch_size, generator), the last, "
             "smaller batch included",
         )
-    if wrong_losses:
-        for epoch, (g, w) in enumerate(zip(got, want_np, strict=True)):
-            if not _close(g, w, LOSS_RTOL):
-                k = int(np.argmax(np.abs(g - w) > LOSS_RTOL * np.maximum(np.abs(w), 1e-12)))
-                fail(
-                    f"{context}: the loss of batch {k + 1}"
-                    + (f" in epoch {epoch + 1}" if case.epochs > 1 else "")
-                    + f" is {g[k]:.6g}, expected {w[k]:.6g}.\n  expected losses: {describe(w)}"
-                    f"\n  got:             {describe(g)}",
-                    hint="record F.cross_entropy(model(X[idx]), y[idx]) for each batch, before "
-                    "that batch's optimizer.step()",
-                )
+    for epoch, (g, w) in enumerate(zip(got, want_np, strict=True)):
+        if not _all_close([g], [w]):
+            k = int(np.argmax(np.abs(g - w) > LOSS_RTOL * np.maximum(np.abs(w), 1e-12)))
+            fail(
+                f"{context}: the loss of batch {k + 1}"
+                + (f" in epoch {epoch + 1}" if case.epochs > 1 else "")
+                + f" is {g[k]:.6g}, expected {w[k]:.6g}.\n  expected losses: {describe(w)}"
+                f"\n  got:             {describe(g)}",
+                hint="record F.cross_entropy(model(X[idx]), y[idx]) for each batch, before "
+                "that batch's optimizer.step()",
+            )
     fail(
         f"{context}: the losses are right but the parameters after training are not.",
         hint="call optimizer.step() exactly once per batch, after loss.backward()",
     )
 
 
-# ------------------------------------------------------------------------ checks: train_epoch
+OPTIMIZERS = {
+    "SGD(lr=0.1, momentum=0.9)": lambda p: torch.optim.SGD(p, lr=0.1, momentum=0.9),
+    "Adam(lr=0.003)": lambda p: torch.optim.Adam(p, lr=0.003),
+}
 
 
 def check_train_epoch_losses(fn: Callable[..., Any]) -> None:
     """One loss per batch, each equal to the reference's (SGD with momentum and Adam)."""
-    for label, make in _optimizers().items():
+    for label, make in OPTIMIZERS.items():
         _check_train_case(fn, _TrainCase(label, 300, 64, 11, make), compare_params=False)
-    _check_train_case(
-        fn,
-        _TrainCase("SGD(lr=0.05)", 60, 7, 12, lambda p: torch.optim.SGD(p, lr=0.05)),
-        compare_params=False,
-    )
+    sgd = _TrainCase("SGD(lr=0.05)", 60, 7, 12, lambda p: torch.optim.SGD(p, lr=0.05))
+    _check_train_case(fn, sgd, compare_params=False)
 
 
 def check_train_epoch_updates(fn: Callable[..., Any]) -> None:
     """After two epochs the parameters equal the reference's; every batch updated them once."""
-    for label, make in _optimizers().items():
+    for label, make in OPTIMIZERS.items():
         _check_train_case(fn, _TrainCase(label, 250, 50, 21, make, epochs=2), compare_params=True)
-    _check_train_case(
-        fn,
-        _TrainCase("AdamW(lr=0.01)", 100, 100, 22, lambda p: torch.optim.AdamW(p, lr=0.01)),
-        compare_params=True,
-    )
+    adamw = _TrainCase("AdamW(lr=0.01)", 100, 100, 22, lambda p: torch.optim.AdamW(p, lr=0.01))
+    _check_train_case(fn, adamw, compare_params=True)
 
 
 class _Spy(nn.Module):
@@ -552,23 +444,30 @@ class _Spy(nn.Module):
         return self.inner(x)
 
 
+ONE_CALL_PER_BATCH = (
+    "loop over batch_indices(len(X), batch_size, generator) and call the model once per batch"
+)
+
+
 def check_train_epoch_contract(fn: Callable[..., Any]) -> None:
     """Shuffled with the given generator (reproducible, each example once per epoch, reshuffled
     each epoch, independent of the global random state); X and y left unchanged."""
-    name = "train_epoch"
     n, batch_size, seed = 90, 16, 31
     X, y = mnist_subset(4000, n)
     X_before, y_before = X.clone(), y.clone()
+    per_epoch = math.ceil(n / batch_size)
 
-    def run(global_seed: int, epochs: int = 1):
+    def run(global_seed: int) -> tuple[_Spy, list[np.ndarray]]:
         torch.manual_seed(global_seed)
         spy = _Spy(make_mlp((784, 16, 10), seed=seed), X)
         optimizer = torch.optim.SGD(spy.parameters(), lr=0.05)
         generator = make_generator(seed)
-        out = [call(fn, name, spy, optimizer, X, y, batch_size, generator) for _ in range(epochs)]
-        return spy, [_losses_array(o, name, "train_epoch", math.ceil(n / batch_size)) for o in out]
+        out = [
+            call(fn, "train_epoch", spy, optimizer, X, y, batch_size, generator) for _ in range(2)
+        ]
+        return spy, [_losses_array(o, "train_epoch", "train_epoch", per_epoch) for o in out]
 
-    spy, losses = run(global_seed=1, epochs=2)
+    spy, losses = run(global_seed=1)
     context = f"train_epoch on {n} images, batch_size={batch_size}, two epochs"
     if not torch.equal(X, X_before) or not torch.equal(y, y_before):
         fail(
@@ -577,16 +476,13 @@ def check_train_epoch_contract(fn: Callable[..., Any]) -> None:
         )
     batches = [b for b, grad in zip(spy.batches, spy.grad_enabled, strict=True) if grad]
     generator = make_generator(seed)
-    expected = [[idx.tolist() for idx in batch_indices(n, batch_size, generator)] for _ in range(2)]
-    flat_expected = [b for epoch in expected for b in epoch]
-    per_epoch = math.ceil(n / batch_size)
+    expected = [idx.tolist() for _ in range(2) for idx in batch_indices(n, batch_size, generator)]
     if len(batches) != 2 * per_epoch:
         fail(
             f"{context}: the model was called on {len(batches)} batches in two epochs; expected "
             f"{2 * per_epoch} ({per_epoch} per epoch: ceil({n} / {batch_size}), the last, "
             "smaller batch included).",
-            hint="loop over batch_indices(len(X), batch_size, generator) and call the model "
-            "once per batch",
+            hint=ONE_CALL_PER_BATCH,
         )
     for epoch in range(2):
         seen = sorted(i for b in batches[epoch * per_epoch : (epoch + 1) * per_epoch] for i in b)
@@ -594,8 +490,7 @@ def check_train_epoch_contract(fn: Callable[..., Any]) -> None:
             fail(
                 f"{context}: in epoch {epoch + 1} the model saw {len(seen)} rows "
                 f"({len(set(seen))} different); expected each of the {n} examples exactly once.",
-                hint="loop over batch_indices(len(X), batch_size, generator) and call the model "
-                "once per batch",
+                hint=ONE_CALL_PER_BATCH,
             )
     if batches == [list(range(s, min(s + batch_size, n))) for s in range(0, n, batch_size)] * 2:
         fail(
@@ -608,7 +503,7 @@ def check_train_epoch_contract(fn: Callable[..., Any]) -> None:
             hint="shuffle inside train_epoch on every call (batch_indices draws a new order from "
             "the generator each time)",
         )
-    spy_again, losses_again = run(global_seed=2, epochs=2)
+    spy_again, losses_again = run(global_seed=2)
     if spy_again.batches != spy.batches or not all(
         np.array_equal(a, b) for a, b in zip(losses, losses_again, strict=True)
     ):
@@ -618,7 +513,7 @@ def check_train_epoch_contract(fn: Callable[..., Any]) -> None:
             hint="draw the order from the generator passed in, batch_indices(len(X), batch_size, "
             "generator), not from torch.randperm(n) without it",
         )
-    if batches != flat_expected:
+    if batches != expected:
         fail(
             f"{context}: the batches are not those of batch_indices(len(X), batch_size, "
             "generator).",
@@ -652,7 +547,8 @@ def _as_float(result: Any, context: str) -> float:
     return float(result)
 
 
-def _check_evaluate_case(fn, model, X, y, batch_size, context) -> None:
+def _check_evaluate_case(fn, model, X, y, batch_size, context) -> float:  # noqa: ANN001
+    """The student's accuracy on one case (data and parameters untouched, the value right)."""
     want = evaluate_accuracy(model, X, y, batch_size)
     if isinstance(model, _Spy):
         model.batches.clear()
@@ -665,19 +561,19 @@ def _check_evaluate_case(fn, model, X, y, batch_size, context) -> None:
     if not all(np.array_equal(a, b) for a, b in zip(params_before, _params(model), strict=True)):
         fail(f"{context} changed the model's parameters.", hint="evaluation only runs the model")
     if abs(got - want) <= _ACC_TOL:
-        return
-    for mistake in EVALUATE_MISTAKES:
-        guess = mistake.compute(model, X, y, batch_size)
-        if not math.isnan(guess) and abs(got - guess) <= _ACC_TOL:
-            fail(
-                f"{context} returned {got:.6g}, expected {want:.6g}: your result matches a "
-                f"known mistake, {mistake.name}.",
-                hint=mistake.advice,
-            )
+        return got
+    shown = f"{context} returned {got:.6g}, expected {want:.6g}"
+    fail_if_known_mistake(
+        shown,
+        EVALUATE_MISTAKES,
+        (model, X, y, batch_size),
+        lambda guess: not math.isnan(guess) and abs(got - guess) <= _ACC_TOL,
+    )
     fail(
-        f"{context} returned {got:.6g}, expected {want:.6g}.",
+        f"{shown}.",
         hint="accuracy = (number of rows with argmax(logits, dim=1) == y) / len(X)",
     )
+    return got
 
 
 def check_evaluate_values(fn: Callable[..., Any]) -> None:
@@ -685,19 +581,14 @@ def check_evaluate_values(fn: Callable[..., Any]) -> None:
     divide N."""
     X, y = mnist_subset(10000, 700)
     for seed, batch_size in ((41, 128), (42, 700), (43, 100), (44, 1000), (45, 3)):
-        model = _trained_model(seed)
-        _check_evaluate_case(
-            fn,
-            model,
-            X,
-            y,
-            batch_size,
-            f"evaluate_accuracy(model, X, y, batch_size={batch_size}) on {len(X)} MNIST images",
+        context = (
+            f"evaluate_accuracy(model, X, y, batch_size={batch_size}) on {len(X)} MNIST images"
         )
+        _check_evaluate_case(fn, _trained_model(seed), X, y, batch_size, context)
 
 
 def check_evaluate_batches(fn: Callable[..., Any]) -> None:
-    """Runs under torch.no_grad(), in batches of at most batch_size, each row once."""
+    """Runs under torch.no_grad(), in batches of at most batch_size rows, each row once."""
     X, y = mnist_subset(12000, 130)
     model = _Spy(_trained_model(46), X)
     context = f"evaluate_accuracy(model, X, y, batch_size=32) on {len(X)} images"
@@ -738,25 +629,21 @@ def check_evaluate_edge_cases(fn: Callable[..., Any]) -> None:
     labels = torch.from_numpy(rng.integers(0, 10, n))
     X = torch.arange(n, dtype=torch.float32).reshape(n, 1).repeat(1, 3)
     perfect = F.one_hot(labels, 10).float() * 5 + torch.from_numpy(rng.random((n, 10))).float()
-    wrong = -perfect
     cases = [
         ("every prediction right", perfect, labels, 8, 1.0),
-        ("every prediction wrong", wrong, labels, 8, 0.0),
+        ("every prediction wrong", -perfect, labels, 8, 0.0),
         ("batch_size larger than N", perfect, labels, 1000, 1.0),
         ("batch_size=1", perfect, (labels + (torch.arange(n) % 3 == 0)) % 10, 1, None),
         ("a single example", perfect[:1], labels[:1], 10, 1.0),
     ]
     for what, logits, target, batch_size, expected in cases:
-        model = _FixedScores(logits)
-        x = X[: len(target)]
+        model, x = _FixedScores(logits), X[: len(target)]
         context = (
             f"evaluate_accuracy on fixed scores ({what}, N={len(target)}, batch_size={batch_size})"
         )
-        _check_evaluate_case(fn, model, x, target, batch_size, context)
-        if expected is not None:
-            got = _as_float(call(fn, "evaluate_accuracy", model, x, target, batch_size), context)
-            if got != expected:
-                fail(f"{context} returned {got}, expected {expected}.")
+        got = _check_evaluate_case(fn, model, x, target, batch_size, context)
+        if expected is not None and got != expected:
+            fail(f"{context} returned {got}, expected {expected}.")
 
 
 # ------------------------------------------------------------------ checks: state in bytes
@@ -777,19 +664,10 @@ def _check_bytes_case(fn: Callable[..., Any], optimizer: Any, context: str) -> N
     got = int(got)
     if got == want:
         return
-    for mistake in STATE_BYTES_MISTAKES:
-        try:
-            guess = int(mistake.compute(optimizer))
-        except Exception:  # noqa: BLE001, S112 - a mistake model that cannot run does not match
-            continue
-        if got == guess:
-            fail(
-                f"{context}: returned {got}, expected {want}: your result matches a known "
-                f"mistake, {mistake.name}.",
-                hint=mistake.advice,
-            )
+    shown = f"{context}: returned {got}, expected {want}"
+    fail_if_known_mistake(shown, STATE_BYTES_MISTAKES, (optimizer,), lambda g: got == int(g))
     fail(
-        f"{context}: returned {got}, expected {want} bytes.",
+        f"{shown} bytes.",
         hint="add numel() * element_size() over every tensor in every entry of optimizer.state",
     )
 
@@ -833,41 +711,6 @@ def check_state_bytes_library(fn: Callable[..., Any]) -> None:
         )
 
 
-def _custom_optimizer_class() -> type[torch.optim.Optimizer]:
-    """A new optimizer class whose state mixes tensors of many dtypes with plain Python values.
-
-    A fresh class per call: torch patches an Optimizer subclass's step() when it is first
-    instantiated, and a module-level class would look tampered with to the integrity check.
-    """
-
-    class CustomOptimizer(torch.optim.Optimizer):
-        """An optimizer whose state mixes tensors of many dtypes with plain Python values."""
-
-        def __init__(self, params: Any) -> None:
-            super().__init__(params, {"lr": 0.1})
-
-        @torch.no_grad()
-        def step(self, closure: Any = None) -> None:
-            for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    state = self.state[p]
-                    if not state:
-                        state["count"] = 0
-                        state["note"] = None
-                        state["scale"] = 1.5
-                        state["half"] = torch.zeros(p.shape, dtype=torch.float16)
-                        state["mask"] = torch.zeros(p.shape, dtype=torch.bool)
-                        state["index"] = torch.zeros(3, dtype=torch.int64)
-                        state["step"] = torch.zeros((), dtype=torch.float32)
-                    state["count"] += 1
-                    state["step"] += 1
-                    p.add_(p.grad, alpha=-group["lr"])
-
-    return CustomOptimizer
-
-
 def check_state_bytes_custom(fn: Callable[..., Any]) -> None:
     """Tensors of every dtype (float16, bool, int64, 0-d) count; ints, floats and None do not."""
     params = [
@@ -875,9 +718,18 @@ def check_state_bytes_custom(fn: Callable[..., Any]) -> None:
         nn.Parameter(torch.zeros(3, dtype=torch.float64)),
         nn.Parameter(torch.zeros(6)),
     ]
-    optimizer = _custom_optimizer_class()(params)
+    optimizer = torch.optim.SGD(params, lr=0.1)
     _check_bytes_case(fn, optimizer, "torch_state_bytes(a custom optimizer) before any step")
-    _stepped(params, optimizer, skip=1)
+    for p in params[1:]:  # the state a custom optimizer keeps; the first parameter has none
+        optimizer.state[p] = {
+            "count": 2,
+            "note": None,
+            "scale": 1.5,
+            "half": torch.zeros(p.shape, dtype=torch.float16),
+            "mask": torch.zeros(p.shape, dtype=torch.bool),
+            "index": torch.zeros(3, dtype=torch.int64),
+            "step": torch.full((), 2.0),
+        }
     _check_bytes_case(
         fn,
         optimizer,
