@@ -33,7 +33,7 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -74,30 +74,76 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.markexpr = ""
 
 
-# The longest tests, which must start first under pytest-xdist (see pytest_collection_modifyitems).
-LONGEST_FIRST = ("test_binder.py", "test_hub.py", "test_thread_choice.py", "test_mutation.py")
+# Rough seconds of CPU each slow test file's tests take (a 2-core machine, November 2026), only to
+# order the run: the scheduling below needs their relative sizes, not exact times.
+EXPECTED_SECONDS = {
+    "test_hub.py": 480,  # a whole term on JupyterHub, with two fresh environments
+    "test_binder.py": 240,  # a fresh Binder environment, then every student notebook
+    "test_mutation.py": 90,  # one notebook's whole corpus through nbgrader
+    "test_thread_choice.py": 60,
+    "test_browser.py": 30,
+}
+SLOW_SECONDS = 15  # any other slow test (a notebook's execution and its checks)
+QUICK_SECONDS = 0.1
 
 
-@pytest.hookimpl(tryfirst=True)  # before the mark plugin deselects by -m
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def expected_seconds(item: pytest.Item) -> float:
+    if not item.get_closest_marker("slow"):
+        return QUICK_SECONDS
+    return EXPECTED_SECONDS.get(item.path.name, SLOW_SECONDS)
+
+
+def worksteal_chunks(items: list[pytest.Item], workers: int) -> list[pytest.Item]:
+    """The order in which ``--dist worksteal`` gives each worker an equal share of the work.
+
+    Worksteal hands worker k the k-th contiguous block of the collection (block sizes differ by
+    at most one test), and an idle worker later steals the tail of a busy one's queue. Sorting the
+    slowest tests to the front would put them all in the first block, so the hub and Binder tests
+    would run one after the other on one worker. Instead the slow tests are dealt out, longest
+    first, each to the block with the least work so far; quick tests fill the blocks up to their
+    sizes. Each block runs its slow tests first, so the stealable tail is quick tests.
+    """
+    sizes, left = [], len(items)
+    for k in range(workers):  # as xdist's WorkStealingScheduling.check_schedule splits
+        sizes.append(left // (workers - k))
+        left -= sizes[-1]
+    slow = sorted(
+        (item for item in items if item.get_closest_marker("slow")),
+        key=expected_seconds,
+        reverse=True,  # stable: collection order among equals
+    )
+    blocks: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    work = [0.0] * workers
+    for item in slow:
+        open_blocks = [k for k in range(workers) if len(blocks[k]) < sizes[k]]
+        k = min(open_blocks, key=lambda k: (work[k], k))
+        blocks[k].append(item)
+        work[k] += expected_seconds(item)
+    quick = iter(item for item in items if not item.get_closest_marker("slow"))
+    for k in range(workers):
+        blocks[k] += [next(quick) for _ in range(sizes[k] - len(blocks[k]))]
+    return [item for block in blocks for item in block]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(
+    config: pytest.Config, items: list[pytest.Item]
+) -> Generator[None, None, None]:
+    # Before the mark plugin deselects by -m: which tests are slow.
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
         if (fixtures & SLOW_FIXTURES or item.get_closest_marker("hub")) and not (
             item.get_closest_marker("slow")
         ):
             item.add_marker(pytest.mark.slow)
-
-    # Slow tests first, the longest of them before the others; then the quick ones. With
-    # `--dist worksteal` (pyproject's addopts) a worker that runs out of tests takes half of the
-    # other's queue, so the run ends when the work does, not after one long test started last.
-    # The order is the same in every worker (xdist requires it): it depends on names only.
-    def rank(item: pytest.Item) -> tuple[int, int]:
-        if not item.get_closest_marker("slow"):
-            return (2, 0)
-        name = item.path.name
-        return (0, LONGEST_FIRST.index(name)) if name in LONGEST_FIRST else (1, 0)
-
-    items.sort(key=rank)  # stable: file order within each rank
+    yield
+    # After -m and -k: the order of what runs. It must be the same in every worker (xdist checks),
+    # so it depends only on the names and the number of workers.
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1 and config.getoption("dist", "no") == "worksteal":
+        items[:] = worksteal_chunks(items, workers)
+    else:  # one process, or xdist's other modes, which deal tests out one by one: longest first
+        items.sort(key=expected_seconds, reverse=True)
 
 
 # --- one execution per notebook per run ---------------------------------------------------------
