@@ -1,21 +1,10 @@
-"""Hidden tests for notebook 12 (optional, beyond the source): Adafactor and Muon.
+"""Hidden tests for notebook 12 (optional): Adafactor's factored second moment, Muon's
+Newton-Schulz iteration and the Muon/AdamW split of the parameters.
 
-The graded functions and their references (``autograder/references.py``, checked against
-``torch.optim.Adafactor`` and ``torch.optim.Muon`` in ``tests/test_beyond.py``):
-
-    new_row_var, new_col_var, v_hat = factored_second_moment(row_var, col_var, grad, step,
-                                                             beta2_decay=-0.8, eps1=None)
-    orthogonal = newton_schulz(update, steps=5, coefficients=(3.4445, -4.7750, 2.0315), eps=1e-7)
-    muon_names, adamw_names = split_for_muon(named_shapes)
-
-``newton_schulz`` is graded in float64 against the reference (torch runs the same iteration in
-bfloat16, which the notebook shows separately), and over a trajectory of Muon steps whose
-orthogonalization is the student's function. ``split_for_muon`` sends every matrix to Muon except
-the output layer (the last matrix) and embedding tables (names containing "embed"); vectors
-(biases, norm gains) and everything else go to AdamW, both lists in the order given.
-
-Each ``check_*`` is one graded property and fails with a ``GradingFailure`` whose message names a
-known mistake when one reproduces the student's answer.
+The references are in ``autograder/references.py`` (checked against ``torch.optim.Adafactor`` and
+``torch.optim.Muon`` in ``tests/test_beyond.py``); ``newton_schulz`` is graded in float64 (torch
+runs it in bfloat16, which the notebook shows separately), also inside a trajectory of Muon steps.
+Each ``check_*`` is one graded property; its failure names a known mistake when one reproduces it.
 """
 
 from __future__ import annotations
@@ -84,7 +73,7 @@ MOMENT_MISTAKES: list[Mistake] = [
     ),
     Mistake(
         "the step's weight applied to the old statistic",
-        "the weight step**beta2_decay belongs to the NEW mean of squares; the old running "
+        "the step-dependent weight belongs to the NEW mean of squares; the old running "
         "statistic keeps the rest",
         _moment_variant(swap_weights=True),
     ),
@@ -308,7 +297,8 @@ NS_MISTAKES: list[Mistake] = [
     ),
     Mistake(
         "the coefficients applied to the wrong powers",
-        "a multiplies X, b multiplies A X and c multiplies A A X, with A = X X^T",
+        "match each coefficient with its term of section 4's recipe: which power of A goes "
+        "with a, with b and with c",
         _ns_variant(order=lambda c: tuple(reversed(c))),
     ),
     Mistake(
