@@ -42,6 +42,7 @@ import numpy as np
 import torch
 
 from autograder import references as ref
+from autograder.kit.borrowing import stand_ins_allowed
 from autograder.kit.core import GradingFailure, Mistake, describe, fail, quiet, run_student
 from autograder.kit.rule_mistakes import MISTAKES
 from autograder.kit.torch_twins import DEFAULT_HPARAMS, make_gradients
@@ -461,11 +462,12 @@ def _compare(
             )
         # 2. A known mistake that reproduces the whole run of this parameter.
         candidates: list[tuple[Mistake, Callable[[int], int] | None]] = []
+        if all(not np.any(student.state[j][key]) for key in spec.state):  # the state stayed 0
+            candidates.append((_state_not_carried(spec), None))
         for mistake in MISTAKES.get(spec.step_name, []):
             candidates.append((mistake, None))
         for mistake in _torch_mistakes(spec) + _ignored_hyperparameters(spec, hyper):
             candidates.append((mistake, None))
-        candidates.append((_state_not_carried(spec), None))
         if spec.counter:
             candidates.append(
                 (
@@ -563,7 +565,8 @@ def _correct_adam_beneath(cls: Any, name: str) -> Iterator[None]:
     own = vars(adam)["update"]
     adam.update = _reference_adam_update
     try:
-        yield
+        with stand_ins_allowed([_reference_adam_update]):  # handed over, not borrowed
+            yield
     finally:
         adam.update = own
 
