@@ -74,11 +74,11 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.markexpr = ""
 
 
-# Rough seconds of CPU each slow test file's tests take (a 2-core machine, November 2026), only to
+# Rough seconds each test of a slow file takes in a full run on 2 cores (November 2026), only to
 # order the run: the scheduling below needs their relative sizes, not exact times.
 EXPECTED_SECONDS = {
-    "test_hub.py": 480,  # a whole term on JupyterHub, with two fresh environments
-    "test_binder.py": 240,  # a fresh Binder environment, then every student notebook
+    "test_hub.py": 570,  # a whole term on JupyterHub, with two fresh environments
+    "test_binder.py": 420,  # a fresh Binder environment, then every student notebook
     "test_mutation.py": 90,  # one notebook's whole corpus through nbgrader
     "test_thread_choice.py": 60,
     "test_browser.py": 30,
@@ -126,9 +126,7 @@ def worksteal_chunks(items: list[pytest.Item], workers: int) -> list[pytest.Item
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_collection_modifyitems(
-    config: pytest.Config, items: list[pytest.Item]
-) -> Generator[None, None, None]:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Generator[None, None, None]:
     # Before the mark plugin deselects by -m: which tests are slow.
     for item in items:
         fixtures = set(getattr(item, "fixturenames", ()))
@@ -138,11 +136,12 @@ def pytest_collection_modifyitems(
             item.add_marker(pytest.mark.slow)
     yield
     # After -m and -k: the order of what runs. It must be the same in every worker (xdist checks),
-    # so it depends only on the names and the number of workers.
+    # so it depends only on the names and the number of workers. (A worker cannot see the --dist
+    # mode, which xdist sets to "no" there; the blocks suit pyproject's worksteal.)
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
-    if workers > 1 and config.getoption("dist", "no") == "worksteal":
+    if workers > 1:
         items[:] = worksteal_chunks(items, workers)
-    else:  # one process, or xdist's other modes, which deal tests out one by one: longest first
+    else:
         items.sort(key=expected_seconds, reverse=True)
 
 
