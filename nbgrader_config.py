@@ -60,6 +60,10 @@ c.Execute.interrupt_on_timeout = True
 c.IgnorePattern.enabled = True
 c.IgnorePattern.pattern = r"^"
 
+# Feedback shows a written answer that waits for a person as "not graded yet", not as 0 (nbgrader's
+# own HTML page, with those scores replaced and a note saying why; grading/feedback.py).
+c.GenerateFeedback.exporter_class = "grading.feedback.WaitingAnswersFeedback"
+
 # A student who deletes a test cell gets it back (and its score) instead of silently losing it.
 c.OverwriteCells.add_missing_cells = True
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -22,7 +21,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from grading import batch  # noqa: E402
-from grading.course import assignments, make_course, notebook_path  # noqa: E402
+from grading.course import assignments, grading_env, make_course, notebook_path, submit  # noqa: E402
 
 NO_WATCH = """
 import contextlib
@@ -31,15 +30,8 @@ borrowing.watching = lambda *args, **kwargs: contextlib.nullcontext([])
 """
 
 
-def course_for(assignment: str, root: Path) -> Path:
-    course = make_course(root / assignment, assignment)
-    return course
-
-
 def grade_seconds(course: Path, assignment: str, student: str, env: dict[str, str]) -> float:
-    folder = course / "submitted" / student / assignment
-    folder.mkdir(parents=True)
-    shutil.copy(notebook_path(assignment), folder / notebook_path(assignment).name)
+    submit(course, assignment, student, notebook_path(assignment))
     (result,) = batch.autograde(
         course, assignment, students=[student], env=env, protect_packages=(), timeout=1800
     )
@@ -58,11 +50,11 @@ def main() -> None:
         no_watch_dir = root / "no-watch"
         no_watch_dir.mkdir()
         (no_watch_dir / "sitecustomize.py").write_text(NO_WATCH)
-        env_on = dict(os.environ, PYTHONPATH=str(REPO))
+        env_on = grading_env()
         env_off = dict(env_on, PYTHONPATH=os.pathsep.join([str(no_watch_dir), str(REPO)]))
         print(f"{'notebook':<24} {'watch off s':>11} {'watch on s':>10} {'ratio':>6}")
         for assignment in args.assignments:
-            course = course_for(assignment, root)
+            course = make_course(root / assignment, assignment)
             off, on = [], []
             for k in range(args.repeat):
                 off.append(grade_seconds(course, assignment, f"off{k}", env_off))

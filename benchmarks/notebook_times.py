@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,14 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from grading.course import assignments, execute, make_course, notebook_path  # noqa: E402
+from grading.course import (  # noqa: E402
+    assignments,
+    execute,
+    grading_env,
+    make_course,
+    notebook_path,
+    submit,
+)
 
 FIRST = "01_gradient_descent"
 
@@ -34,9 +40,7 @@ def autograde_seconds(assignment: str, env: dict[str, str]) -> tuple[float, bool
     with tempfile.TemporaryDirectory(prefix="autograde-time-") as folder:
         course = Path(folder)
         make_course(course, assignment, env)
-        submitted = course / "submitted" / "timer" / assignment
-        submitted.mkdir(parents=True)
-        shutil.copy(notebook_path(assignment), submitted / notebook_path(assignment).name)
+        submit(course, assignment, "timer", notebook_path(assignment))
         start = time.perf_counter()
         run = subprocess.run(
             [
@@ -68,12 +72,7 @@ def main() -> None:
     names = args.assignments or assignments()
     if FIRST not in names:
         names = [FIRST, *names]
-    grading_env = dict(
-        os.environ,
-        PYTHONPATH=str(REPO),
-        PATH=os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
-        **env,
-    )
+    grading = grading_env(**env)
     header = f"{'notebook':<26} {'headless (s)':>12} {'x 01':>6} {'errors':>6}"
     if args.autograde:
         header += f" {'autograde (s)':>13} {'x headless':>10}"
@@ -87,7 +86,7 @@ def main() -> None:
         total += seconds
         line = f"{name:<26} {seconds:12.1f} {seconds / first:6.1f} {len(runs[-1].errors):6d}"
         if args.autograde:
-            times = [autograde_seconds(name, grading_env) for _ in range(args.repeats)]
+            times = [autograde_seconds(name, grading) for _ in range(args.repeats)]
             graded = min(t for t, _ in times)
             ok = "" if all(ok for _, ok in times) else "  (autograde failed)"
             line += f" {graded:13.1f} {graded / seconds:10.2f}{ok}"

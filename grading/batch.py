@@ -47,6 +47,8 @@ from pathlib import Path
 
 import nbformat
 
+from .feedback import is_waiting
+
 # Error names the course's pipeline writes into a cell, and what they mean for a report.
 CELL_PROBLEMS = {
     "CellTimeoutError": "timed out",
@@ -314,7 +316,7 @@ def _read_scores(gradebook: Path, assignment: str, student: str, result: Result)
                 result.cells[grade.name] = (float(grade.score), float(grade.max_score))
                 if grade.name in answers:
                     result.manual.add(grade.name)
-                    if grade.auto_score is None and grade.manual_score is None:
+                    if is_waiting(grade):
                         result.pending[grade.name] = float(grade.max_score)
 
 

@@ -68,6 +68,35 @@ def make_course(
     return root
 
 
+def grading_env(**settings: str) -> dict[str, str]:
+    """The environment of a grading run in a throwaway course: this repository on the kernel's
+    path (hidden tests import ``autograder`` from it), this Python's scripts first on PATH
+    (nbgrader runs ``alembic``), plus ``settings`` (e.g. ``AUTOGRADE_TEST_CELL_TIMEOUT="20"``)."""
+    scripts = os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", "")))
+    return dict(os.environ, PYTHONPATH=str(REPO_ROOT), PATH=scripts, **settings)
+
+
+def submission_folder(course: Path, assignment: str, student: str) -> Path:
+    """``student``'s (new, empty) submission folder for ``assignment`` in ``course``."""
+    folder = course / "submitted" / student / assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def submit(
+    course: Path, assignment: str, student: str, notebook: nbformat.NotebookNode | Path
+) -> Path:
+    """Hand in ``notebook`` (a notebook, or a file copied as it is) as ``student``'s submission,
+    under the name of the course's source notebook; return its path."""
+    (source,) = (course / "solutions" / assignment).glob("*.ipynb")
+    target = submission_folder(course, assignment, student) / source.name
+    if isinstance(notebook, Path):
+        shutil.copy(notebook, target)
+    else:
+        nbformat.write(notebook, target)
+    return target
+
+
 def is_graded_test(cell: nbformat.NotebookNode) -> bool:
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return cell.cell_type == "code" and bool(meta.get("grade")) and not meta.get("solution")
@@ -79,6 +108,18 @@ def is_written_answer(cell: nbformat.NotebookNode) -> bool:
     them, so a person does, in formgrader."""
     meta = cell.get("metadata", {}).get("nbgrader", {})
     return bool(meta.get("grade")) and bool(meta.get("solution"))
+
+
+def graded_points(
+    notebook: nbformat.NotebookNode, autograded_only: bool = False
+) -> dict[str, float]:
+    """The points of each graded cell by grade_id: test cells and written answers (only the test
+    cells with ``autograded_only``)."""
+    return {
+        cell.metadata["nbgrader"]["grade_id"]: float(cell.metadata["nbgrader"].get("points") or 0)
+        for cell in notebook.cells
+        if is_graded_test(cell) or (is_written_answer(cell) and not autograded_only)
+    }
 
 
 @dataclass

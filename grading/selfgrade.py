@@ -16,7 +16,6 @@ the model answers are; the HTML feedback marks them "not graded yet" instead of 
 from __future__ import annotations
 
 import argparse
-import html
 import os
 import re
 import shutil
@@ -189,13 +188,23 @@ def selfgrade(
         result = batch.grade_student(course, assignment, STUDENT, env=env, protect_packages=())
         if not result.ok:
             raise SelfGradeError(f"grading failed: {result.error}\n{result.log[-2000:]}")
-        _nbgrader(course, env, "generate_feedback", assignment, f"--student={STUDENT}")
+        # The course's configuration marks waiting written answers "not graded yet" (as in an
+        # instructor's feedback); here the note also says where the model answers are.
+        advice = pending_advice(result.pending_points, model_answers(source)) + "."
+        _nbgrader(
+            course,
+            env,
+            "generate_feedback",
+            assignment,
+            f"--student={STUDENT}",
+            f"--WaitingAnswersFeedback.advice={advice}",
+        )
         produced = course / "feedback" / STUDENT / assignment / f"{source.stem}.html"
         target_dir = Path(feedback_dir) if feedback_dir else notebook.parent / "feedback"
         target_dir.mkdir(parents=True, exist_ok=True)
         feedback = target_dir / f"{notebook.stem}.html"
         text = produced.read_text(encoding="utf-8")
-        feedback.write_text(mark_pending(text, result.pending, source), encoding="utf-8")
+        feedback.write_text(text, encoding="utf-8")
         graded = next((course / "autograded" / STUDENT / assignment).glob("*.ipynb"))
         problems = _what_went_wrong(graded)
 
@@ -232,36 +241,6 @@ def pending_advice(points: float, where: str) -> str:
     return (
         f"{points:g} point{'s' if points != 1 else ''} to be graded by hand: compare your answer "
         f"with the model answer in {where} (open course) or wait for your instructor"
-    )
-
-
-def mark_pending(page: str, pending: dict[str, float], source: Path) -> str:
-    """nbgrader's feedback shows a written answer that no person has graded yet as "Score: 0.0";
-    say "not graded yet" there instead, and what to do, above the table of contents."""
-    if not pending:
-        return page
-    for name in pending:
-        anchor = re.escape(f'<a name="{name}"></a>')
-        link = re.escape(f'<a href="#{name}">')
-        page = re.sub(
-            rf"({link}[^<]*</a>\s*\(Score:\s*)[0-9.]+(\s*/)",
-            r"\1not graded yet\2",
-            page,
-        )
-        page = re.sub(
-            rf"({anchor}.*?Score:\s*)[0-9.]+(\s*/)",
-            r"\1not graded yet\2",
-            page,
-            count=1,
-            flags=re.S,
-        )
-    note = html.escape(
-        f"Written answers ({', '.join(sorted(pending))}) are graded by a person, not by the "
-        f"autograder: the total above counts them as 0 until then. "
-        f"{pending_advice(sum(pending.values()), model_answers(source))}."
-    )
-    return page.replace(
-        '<div id="toc">', f'<p class="pending-note"><b>{note}</b></p>\n<div id="toc">', 1
     )
 
 

@@ -1,6 +1,6 @@
 """Submissions that try to break or game grading, each graded by a real nbgrader autograde.
 
-One course with notebook 01 (gradient descent, 11 points in 3 exercises) and one student per
+One course with notebook 01 (gradient descent; points read from the notebook) and one student per
 trick. Every student gets the score their honest work earns (often compared with an honest
 "twin" that makes the same mistake without the trick), the trick is reported clearly, and the
 batch goes on: the last student, the plain solution, is graded normally after all of them.
@@ -8,7 +8,6 @@ batch goes on: the last student, the plain solution, is graded normally after al
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from mutants import gradient_descent as gradient_descent_mutants
 from mutants.corpus import (
     Right,
     as_submission,
@@ -28,20 +28,35 @@ from mutants.corpus import (
 )
 
 from grading import batch
-from grading.course import REPO_ROOT, make_course, notebook_path
+from grading.course import (
+    REPO_ROOT,
+    graded_points,
+    grading_env,
+    make_course,
+    notebook_path,
+    submission_folder,
+    submit,
+)
 
 ASSIGNMENT = "01_gradient_descent"
 SOLUTION = nbformat.read(notebook_path(ASSIGNMENT), as_version=4)
 GD, LOOP, LR = "gd_step", "gradient_descent", "max_stable_learning_rate"
 CELLS = {e: exercise_test_cells(SOLUTION, e) for e in (GD, LOOP, LR)}
-FULL = 11.0
+# Points come from the notebook (they change as exercises are added): FULL is its maximum,
+# written answers included; an honest submission gets AUTOGRADED (its written answers wait for a
+# person, and nbgrader counts them 0 until then).
+POINTS = graded_points(SOLUTION)
+FULL = sum(POINTS.values())
+AUTOGRADED = sum(graded_points(SOLUTION, autograded_only=True).values())
+
+
+def without(*cells: str) -> float:
+    """The score of a submission that loses exactly ``cells``."""
+    return AUTOGRADED - sum(POINTS[c] for c in cells)
+
+
 # Grading settings for this test: short time limits, so that the infinite loops end quickly.
-ENV = dict(
-    os.environ,
-    PYTHONPATH=str(REPO_ROOT),
-    AUTOGRADE_TEST_CELL_TIMEOUT="8",
-    AUTOGRADE_CELL_TIMEOUT="60",
-)
+ENV = grading_env(AUTOGRADE_TEST_CELL_TIMEOUT="8", AUTOGRADE_CELL_TIMEOUT="60")
 NBGRADER_ARGS = ("--ResilientExecute.probe_timeout=5",)
 
 
@@ -64,14 +79,12 @@ def cell_index(notebook, name: str) -> int:
 
 WRONG_LR = "return float(1.0 / np.linalg.eigvalsh(A).max())"  # lr cells all fail
 ASCENT = "return params + lr * grad"  # every gd_step cell fails
-IN_PLACE_LOOP = """
-x = x0
-points = [x.copy()]
-for _ in range(num_steps):
-    x[...] = gd_step(x, grad_fn(x), lr)
-    points.append(x.copy())
-return np.array(points)
-"""  # caught by the hidden parts only: random_quadratics and edge_cases
+# The gradient_descent cells that check only hidden inputs.
+LOOP_HIDDEN = ("test_gradient_descent_random_quadratics", "test_gradient_descent_edge_cases")
+# The mutation corpus's in-place loop: caught by the hidden parts only (random quadratics, edges).
+IN_PLACE_LOOP = next(
+    w.body for w in gradient_descent_mutants.WRONG if "modifies the caller's array" in w.name
+)
 
 
 def delete(*names: str) -> Callable:
@@ -216,7 +229,7 @@ CASES = [
         body_for(LR, 'raise RuntimeError("my bug")'),
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("RuntimeError", "my bug"),
         what="a solution that raises",
     ),
@@ -225,7 +238,7 @@ CASES = [
         body_for(LR, 'return float("nan")'),
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("nan",),
         what="returns NaN",
     ),
@@ -234,7 +247,7 @@ CASES = [
         body_for(LR, "return [2.0 / np.linalg.eigvalsh(A).max()]"),
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("expected a number",),
         what="returns the wrong type",
     ),
@@ -251,7 +264,7 @@ CASES = [
         body_for(GD, "while np.ndim(params) == 0:\n    pass\nreturn params - lr * grad"),
         (),
         (LOOP, LR),
-        10,
+        without("test_gd_step_edge_cases"),
         says=("CellTimeoutError", "timed out"),
         what="loops forever (per-cell timeout)",
     ),
@@ -262,7 +275,7 @@ CASES = [
         ),
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("UnresponsiveKernelError", "could not be stopped"),
         what="loops forever and ignores the interrupt",
     ),
@@ -275,7 +288,7 @@ CASES = [
         ),
         (),
         (GD, LOOP, LR),
-        FULL,
+        AUTOGRADED,
         what="prints a lot while being correct",
         experiments=True,
     ),
@@ -287,7 +300,7 @@ CASES = [
         ),
         (),
         (GD, LOOP, LR),
-        FULL,
+        AUTOGRADED,
         what="prints warnings and to stderr while being correct",
     ),
     Case(
@@ -295,7 +308,7 @@ CASES = [
         delete(CELLS[GD][0], CELLS[LOOP][2]),
         (),
         (GD, LOOP, LR),
-        FULL,
+        AUTOGRADED,
         says=("was missing",),
         what="deletes test cells",
     ),
@@ -304,7 +317,7 @@ CASES = [
         delete(LR, CELLS[LR][0]),
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("was missing", "NotImplementedError"),
         what="deletes an answer cell and a test",
     ),
@@ -313,7 +326,7 @@ CASES = [
         edit_tests,
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("was edited",),
         what="edits test cells",
     ),
@@ -322,7 +335,7 @@ CASES = [
         retag,
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("unknown id", "changed: restored"),
         what="retags cells (grade flag, id, points, a new graded cell)",
     ),
@@ -331,7 +344,7 @@ CASES = [
         duplicate,
         (),
         (GD, LOOP, LR),
-        FULL,
+        AUTOGRADED,
         says=("duplicates",),
         what="duplicates an answer cell and a test cell",
     ),
@@ -340,7 +353,7 @@ CASES = [
         shadow,
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         what="submits numpy.py, optimlab.py and an autograder/ package next to the notebook",
     ),
     Case(
@@ -348,7 +361,7 @@ CASES = [
         tamper_helpers,
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("replaced things the tests rely on", "expect_number"),
         what="rebinds the visible tests' helpers",
     ),
@@ -367,18 +380,24 @@ CASES = [
         tamper_autograder,
         (),
         (GD, LR),
-        9,
+        without(*LOOP_HIDDEN),
         twin="twin-in-place-loop",
         says=("autograder.kit.core.fail",),
         what="monkeypatches autograder before the hidden tests",
     ),
-    Case("twin-in-place-loop", body_for(LOOP, IN_PLACE_LOOP), (), (GD, LR), 9),
+    Case(
+        "twin-in-place-loop",
+        body_for(LOOP, IN_PLACE_LOOP),
+        (),
+        (GD, LR),
+        without(*LOOP_HIDDEN),
+    ),
     Case(
         "hijacks-ipython",
         hijack_ipython,
         (LR,),
         (GD, LOOP),
-        8,
+        without(*CELLS[LR]),
         says=("input_transformers_post",),
         what="hijacks IPython's cell execution",
     ),
@@ -401,7 +420,7 @@ CASES = [
         lambda nb, folder: nb,
         (),
         (GD, LOOP, LR),
-        FULL,
+        AUTOGRADED,
         what="the plain solution, graded after all the others",
         experiments=True,
     ),
@@ -411,14 +430,12 @@ CASES = [
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory: pytest.TempPathFactory):
     course = make_course(tmp_path_factory.mktemp("adversarial"), ASSIGNMENT, ENV)
-    name = notebook_path(ASSIGNMENT).name
     for case in CASES:
-        folder = course / "submitted" / case.student / ASSIGNMENT
-        folder.mkdir(parents=True)
+        folder = submission_folder(course, ASSIGNMENT, case.student)
         notebook = as_submission(case.build(nbformat.from_dict(SOLUTION), folder))
         if not case.experiments:
             notebook = without_experiments(notebook)
-        nbformat.write(notebook, folder / name)
+        submit(course, ASSIGNMENT, case.student, notebook)
     results = batch.autograde(
         course,
         ASSIGNMENT,

@@ -21,33 +21,36 @@ import pytest
 from mutants.corpus import Right, as_submission, splice
 
 from grading import batch
-from grading.course import REPO_ROOT, notebook_path
+from grading.course import (
+    REPO_ROOT,
+    graded_points,
+    grading_env,
+    notebook_path,
+    submission_folder,
+)
 from grading.course import make_course as course_for
+from grading.course import submit as hand_in
 
 ASSIGNMENT = "01_gradient_descent"
 NAME = notebook_path(ASSIGNMENT).name
 SOLUTION = nbformat.read(notebook_path(ASSIGNMENT), as_version=4)
+# The solution's score: every autograded point (written answers wait for a person, counted 0).
+FULL = sum(graded_points(SOLUTION, autograded_only=True).values())
+MAXIMUM = sum(graded_points(SOLUTION).values())
 SANDBOX = REPO_ROOT / "docs" / "sandbox" / "sandbox.sh"
-ENV = dict(
-    os.environ,
-    PYTHONPATH=str(REPO_ROOT),
-    AUTOGRADE_TEST_CELL_TIMEOUT="20",
-    AUTOGRADE_CELL_TIMEOUT="60",
-)
+ENV = grading_env(AUTOGRADE_TEST_CELL_TIMEOUT="20", AUTOGRADE_CELL_TIMEOUT="60")
 
 
 def make_course(root: Path) -> Path:
     return course_for(root / "course", ASSIGNMENT, ENV)
 
 
-def submit(course: Path, student: str, notebook=None, text: str | None = None) -> Path:
-    folder = course / "submitted" / student / ASSIGNMENT
-    folder.mkdir(parents=True)
+def submit(course: Path, student: str, notebook=None, text: str | None = None) -> None:
+    """Hand in ``notebook`` (the solution by default) as ``student``, or a file of ``text``."""
     if text is not None:
-        (folder / NAME).write_text(text)
+        (submission_folder(course, ASSIGNMENT, student) / NAME).write_text(text)
     else:
-        nbformat.write(as_submission(notebook if notebook is not None else SOLUTION), folder / NAME)
-    return folder
+        hand_in(course, ASSIGNMENT, student, as_submission(notebook or SOLUTION))
 
 
 def with_answer(exercise: str, body: str):
@@ -92,15 +95,15 @@ def test_one_bad_submission_never_stops_the_batch(tmp_path: Path) -> None:
     assert (
         "NotJSONError" in results["a-broken-json"].error or "JSON" in results["a-broken-json"].error
     )
-    assert results["b-duplicated-cell"].ok and results["b-duplicated-cell"].score == 11, report
+    assert results["b-duplicated-cell"].ok and results["b-duplicated-cell"].score == FULL, report
     assert any("duplicates" in n for n in results["b-duplicated-cell"].notes), report
     assert results["c-slow"].status == "timed out", report
-    assert results["d-solution"].ok and results["d-solution"].score == 11, report
+    assert results["d-solution"].ok and results["d-solution"].score == FULL, report
     # Failed students leave no half-written grades behind; the others are in the gradebook.
     from nbgrader.api import Gradebook, MissingEntry
 
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
-        assert gradebook.find_submission(ASSIGNMENT, "d-solution").score == 11
+        assert gradebook.find_submission(ASSIGNMENT, "d-solution").score == FULL
         with pytest.raises(MissingEntry):
             gradebook.find_submission(ASSIGNMENT, "c-slow")
 
@@ -124,7 +127,7 @@ def test_one_bad_submission_never_stops_the_batch(tmp_path: Path) -> None:
         timeout=300,
     )
     assert cli.returncode == 1, cli.stdout + cli.stderr
-    assert "b-duplicated-cell" in cli.stdout and "11/11" in cli.stdout
+    assert "b-duplicated-cell" in cli.stdout and f"{FULL:g}/{MAXIMUM:g}" in cli.stdout
     assert "1 of 2 students graded" in cli.stdout
 
 
@@ -265,20 +268,24 @@ def test_sandbox_recipe(tmp_path: Path) -> None:
             for key in ("ename", "evalue", "text")
         )
 
-    assert results["a-network"].score == 11 and "no network" in graded("a-network")
+    assert results["a-network"].score == FULL and "no network" in graded("a-network")
     assert "connected to" not in graded("a-network")
     # The memory bomb hits the address-space limit: its exercise scores 0, the rest is graded.
     assert "MemoryError" in graded("b-memory-bomb")
-    assert results["b-memory-bomb"].score == 8
-    # The CPU burner ignores the interrupt; the CPU limit (or the time limit) ends it.
-    assert results["c-cpu-burner"].score == 8
+    autograded = list(graded_points(SOLUTION, autograded_only=True).items())
+    lr_first = next(i for i, (cell, _) in enumerate(autograded) if "max_stable" in cell)
+    lr_points = sum(points for cell, points in autograded if "max_stable" in cell)
+    assert results["b-memory-bomb"].score == FULL - lr_points
+    # The CPU burner ignores the interrupt; the CPU limit (or the time limit) ends it, and the
+    # kernel with it: its exercise and the test cells after it score 0, those before it count.
+    assert results["c-cpu-burner"].score == FULL - sum(p for _, p in autograded[lr_first:])
     assert any(word in graded("c-cpu-burner") for word in ("DeadKernelError", "UnresponsiveKernel"))
     # Course files are read-only inside the sandbox: the write failed, nothing to restore.
     assert "Read-only file system" in graded("d-writes-course-files")
-    assert results["d-writes-course-files"].score == 11
+    assert results["d-writes-course-files"].score == FULL
     assert "changed by a student" not in (course / "nbgrader_config.py").read_text()
     assert all(results["e-solution"].cells[c][0] == 1 for c in lr_cells)
-    assert results["e-solution"].score == 11
+    assert results["e-solution"].score == FULL
 
 
 def test_container_recipe_command_line() -> None:

@@ -9,7 +9,6 @@ earns with that answer left empty.
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -20,11 +19,11 @@ import numpy as np
 import pytest
 from mutants.corpus import Right, as_submission, exercise_test_cells, splice, without_experiments
 
-from grading import batch
 from autograder.hidden import nb01_gradient_descent, nb09_pytorch_optimizers
 from autograder.kit import update_rules
 from autograder.kit.core import GradingFailure
-from grading.course import REPO_ROOT, make_course, notebook_path
+from grading import batch
+from grading.course import grading_env, make_course, notebook_path, submit
 
 
 def student(source: str, name: str, **namespace):
@@ -154,7 +153,7 @@ def test_delegating_torch_optimizer_fails_and_says_why() -> None:
 
 
 # --- real nbgrader autograde ---------------------------------------------------------------------
-ENV = dict(os.environ, PYTHONPATH=str(REPO_ROOT), AUTOGRADE_TEST_CELL_TIMEOUT="60")
+ENV = grading_env(AUTOGRADE_TEST_CELL_TIMEOUT="60")
 EMPTY = "raise NotImplementedError()"
 NOTEBOOK_09_DELEGATION = """
 if "library" not in state:
@@ -180,10 +179,8 @@ def _grade_course(course: Path, assignment: str, exercise: str, bodies: dict[str
     make_course(course, assignment, ENV)
     solution = nbformat.read(notebook_path(assignment), as_version=4)
     for name, body in bodies.items():
-        folder = course / "submitted" / name / assignment
-        folder.mkdir(parents=True)
         notebook = without_experiments(as_submission(splice(solution, exercise, Right("", body))))
-        nbformat.write(notebook, folder / notebook_path(assignment).name)
+        submit(course, assignment, name, notebook)
 
 
 @pytest.fixture(scope="module", params=sorted(SUBMISSIONS))

@@ -4,7 +4,6 @@ function that did not return is named, and every point that does not depend on i
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -15,17 +14,16 @@ import pytest
 from mutants.corpus import Right, as_submission, exercise_test_cells, grade_id, splice
 
 from grading import batch
-from grading.course import REPO_ROOT, make_course, notebook_path
+from grading.course import graded_points, grading_env, make_course, notebook_path, submit
 
 ASSIGNMENT = "01_gradient_descent"
 SOLUTION = nbformat.read(notebook_path(ASSIGNMENT), as_version=4)
 GD, LOOP, LR = "gd_step", "gradient_descent", "max_stable_learning_rate"
 CELLS = {e: exercise_test_cells(SOLUTION, e) for e in (GD, LOOP, LR)}
-ENV = dict(
-    os.environ,
-    PYTHONPATH=str(REPO_ROOT),
-    PATH=os.pathsep.join((str(Path(sys.executable).parent), os.environ.get("PATH", ""))),
-)
+POINTS = graded_points(SOLUTION)
+FULL = sum(POINTS.values())  # the notebook's maximum, written answers included
+AUTOGRADED = sum(graded_points(SOLUTION, autograded_only=True).values())
+ENV = grading_env()
 for name in ("AUTOGRADE_TEST_CELL_TIMEOUT", "AUTOGRADE_CELL_TIMEOUT", "AUTOGRADE_CELL_BUDGETS"):
     ENV.pop(name, None)
 
@@ -54,10 +52,7 @@ STUDENTS = {"gd-step-hangs": gd_step_hangs, "experiment-hangs": experiment_hangs
 def graded(tmp_path_factory: pytest.TempPathFactory):
     course = make_course(tmp_path_factory.mktemp("hanging"), ASSIGNMENT, ENV)
     for student, build in STUDENTS.items():
-        folder = course / "submitted" / student / ASSIGNMENT
-        folder.mkdir(parents=True)
-        notebook = as_submission(build(nbformat.from_dict(SOLUTION)))
-        nbformat.write(notebook, folder / notebook_path(ASSIGNMENT).name)
+        submit(course, ASSIGNMENT, student, as_submission(build(nbformat.from_dict(SOLUTION))))
     run = subprocess.run(
         [
             sys.executable,
@@ -105,14 +100,14 @@ def test_batch_grades_both_students(graded) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     assert "Cell time limits from the reference run" in run.stdout
     for student in STUDENTS:
-        assert results[student].max_score == 11.0, run.stdout
+        assert results[student].max_score == FULL, run.stdout
 
 
 @pytest.mark.slow
 def test_a_step_that_never_returns_costs_only_its_own_points(graded) -> None:
     course, run, results = graded
     result = results["gd-step-hangs"]
-    assert result.score == 6.0, run.stdout
+    assert result.score == AUTOGRADED - sum(POINTS[c] for c in CELLS[GD]), run.stdout
     for cell in CELLS[GD]:
         assert result.cells[cell][0] == 0
     for cell in CELLS[LOOP] + CELLS[LR]:
@@ -135,7 +130,7 @@ def test_a_step_that_never_returns_costs_only_its_own_points(graded) -> None:
 @pytest.mark.slow
 def test_a_hanging_experiment_costs_no_points(graded) -> None:
     course, run, results = graded
-    assert results["experiment-hangs"].score == 11.0, run.stdout
+    assert results["experiment-hangs"].score == AUTOGRADED, run.stdout
     cells = outputs(course, "experiment-hangs")
     stopped = [i for i, (_, outs) in enumerate(cells) if errors_of([(None, outs)])]
     assert len(stopped) == 1, "only the experiment that asked for a billion steps fails"

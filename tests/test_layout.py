@@ -66,6 +66,21 @@ def test_student_package_never_imports_the_autograder() -> None:
         assert not leaked, f"{path.name} imports {leaked}"
 
 
+def test_kernel_side_code_never_imports_the_grading_infrastructure() -> None:
+    """optimlab and autograder run inside a notebook's kernel; grading (nbgrader, the batch
+    runner) never does: neither imports it, and grading holds no hidden checks."""
+    for path in [
+        *(REPO_ROOT / "optimlab").rglob("*.py"),
+        *(REPO_ROOT / "autograder").rglob("*.py"),
+    ]:
+        modules = imported_modules(path.read_text())
+        leaked = sorted(m for m in modules if m.split(".")[0] == "grading")
+        assert not leaked, f"{path.relative_to(REPO_ROOT)} imports {leaked}"
+    infrastructure = {p.stem for p in (REPO_ROOT / "grading").glob("*.py")} - {"__init__"}
+    assert {"batch", "selfgrade", "preprocessors", "course"} <= infrastructure
+    assert not infrastructure & {p.stem for p in (REPO_ROOT / "autograder").rglob("*.py")}
+
+
 def test_registry_spells_each_optimizer_once() -> None:
     infos = list(registry.OPTIMIZERS.values())
     for attribute in ("key", "name", "step_function"):

@@ -10,7 +10,8 @@ the release keeps the question and shows "YOUR ANSWER HERE" in place of the rest
 
 The pipeline tests use a throwaway two-exercise notebook (one autograded function, one explain
 question) in a temporary nbgrader course: generate_assignment, autograde (the batch runner),
-generate_feedback, export, and ``python -m grading.selfgrade``.
+generate_feedback (written answers waiting for a person shown "not graded yet"), export, and
+``python -m grading.selfgrade``.
 """
 
 from __future__ import annotations
@@ -290,6 +291,40 @@ def learner_notebook(release: Path, code: bool, text: bool) -> nbformat.Notebook
     return notebook
 
 
+SCORE_ZERO = 'href="#explain_square_sign">Written response</a> (Score: 0.0 / 2.0)'
+
+
+def waiting_shown_as_not_graded(page: str) -> bool:
+    """The toy's written answer shown as waiting for a person, in the contents and above the cell,
+    with the note that says why (and nowhere as a score of 0)."""
+    return (
+        'href="#explain_square_sign">Written response</a> (Score: not graded yet / 2.0)' in page
+        and "Score: not graded yet / 2.0 <a" in page
+        and "graded by a person, not by the autograder" in page
+        and SCORE_ZERO not in page
+    )
+
+
+def feedback_pages(course: Path, *students: str) -> dict[str, str]:
+    """Run the instructor's ``nbgrader generate_feedback`` (every student, or ``students``) and
+    read each student's HTML page."""
+    for selected in students or (None,):
+        run = subprocess.run(
+            [sys.executable, "-m", "nbgrader", "generate_feedback", TOY, "--force"]
+            + ([f"--student={selected}"] if selected else [])
+            + ["--log-level=ERROR"],
+            cwd=course,
+            env=ENV,
+            capture_output=True,
+            text=True,
+        )
+        assert run.returncode == 0, run.stderr
+    return {
+        page.parent.parent.name: page.read_text(encoding="utf-8")
+        for page in (course / "feedback").glob(f"*/{TOY}/{TOY}.html")
+    }
+
+
 @pytest.mark.slow
 def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Path) -> None:
     """generate_assignment hides the model answer and rubric; autograde scores the tests and
@@ -317,7 +352,10 @@ def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Pat
         if student == "dan":  # deleted the question's cell
             notebook.cells = [c for c in notebook.cells if not is_written_answer(c)]
         nbformat.write(notebook, folder / f"{TOY}.ipynb")
-    results = {r.student: r for r in batch.autograde(course, TOY, env=ENV, budget_factor=None)}
+    # protect_packages=(): the check-and-restore of autograder/ and grading/ is for a real class;
+    # here it would undo edits made in this checkout while the test runs.
+    graded = batch.autograde(course, TOY, env=ENV, budget_factor=None, protect_packages=())
+    results = {r.student: r for r in graded}
     ada, bob, cyd, dan = (results[s] for s in students)
     assert all(r.ok for r in results.values()), [r.error for r in results.values()]
     # ada: tests full, her written answer waits for a person; nbgrader's own total counts it 0
@@ -340,6 +378,15 @@ def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Pat
     print(summary)
     assert "2 of 4 students, 4 points in all" in summary and "Manual Grading" in summary
 
+    # The instructor's stock generate_feedback (the course's nbgrader_config.py): ada's and cyd's
+    # answers wait for a person, so their pages say "not graded yet", not 0; bob's unanswered
+    # question did score 0, and his page says so.
+    pages = feedback_pages(course)
+    for student in ("ada", "cyd"):
+        assert waiting_shown_as_not_graded(pages[student]), student
+    assert not waiting_shown_as_not_graded(pages["bob"])
+    assert SCORE_ZERO in pages["bob"] and "graded by a person" not in pages["bob"]
+
     # The instructor grades ada's answer in formgrader (the gradebook API does the same) ...
     from nbgrader.api import Gradebook
 
@@ -356,6 +403,9 @@ def test_release_and_batch_leave_written_answers_to_the_instructor(tmp_path: Pat
         grade = gradebook.find_grade("explain_square_sign", TOY, TOY, "ada")
         # nbgrader flags a hand-graded cell for another look after an autograde (docs say so)
         assert (grade.manual_score, grade.needs_manual_grade) == (1.5, True)
+    # Once graded by hand, ada's feedback shows the grade.
+    ada_page = feedback_pages(course, "ada")["ada"]
+    assert "(Score: 1.5 / 2.0)" in ada_page and not waiting_shown_as_not_graded(ada_page)
 
     run = subprocess.run(
         [sys.executable, "-m", "nbgrader", "export", "--log-level=ERROR"],
@@ -402,7 +452,7 @@ def test_selfgrade_reports_a_written_answer_as_pending(tmp_path: Path) -> None:
     written = next(e for e in exercises if e.by_hand)
     assert (written.pending, written.score, written.problems) == (2.0, 0.0, [])
     page = feedback.read_text()
-    assert 'href="#explain_square_sign">Written response</a> (Score: not graded yet / 2.0)' in page
-    assert "Score: not graded yet / 2.0 <a" in page
-    assert "graded by a person, not by the autograder" in page
+    assert waiting_shown_as_not_graded(page)
     assert "Score: 0.0 / 2.0" not in page
+    # selfgrade's page also says where the model answers are
+    assert f"compare your answer with the model answer in {where} (open course)" in page

@@ -51,3 +51,17 @@ def test_pyproject_reads_its_dependencies_from_requirements() -> None:
     project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())
     assert "dependencies" in project["project"]["dynamic"]
     assert project["tool"]["setuptools"]["dynamic"]["dependencies"]["file"] == ["requirements.txt"]
+
+
+def test_every_package_is_installed_and_deployed() -> None:
+    """pyproject.toml installs every top-level package of the repository, and the instructor's
+    hub environment (deploy/make-env.sh) copies each one it lists (a missing folder breaks that
+    environment's pip install)."""
+    listed = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "packages"
+    ]
+    assert sorted(listed) == sorted(p.parent.name for p in REPO_ROOT.glob("*/__init__.py"))
+    script = (REPO_ROOT / "deploy" / "make-env.sh").read_text()
+    copied = re.search(r"^\s*for item in ([^;]+); do$", script, re.M)
+    assert copied, "deploy/make-env.sh no longer copies the course's files in one loop"
+    assert set(listed) <= set(copied.group(1).split())
