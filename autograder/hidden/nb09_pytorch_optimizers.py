@@ -115,8 +115,8 @@ def _torch_mistakes(spec: OptimizerSpec) -> list[Mistake]:
         return [
             Mistake(
                 "m overwritten by m_hat (an in-place m.div_(1 - beta1**t) on the state)",
-                "compute m_hat as a new tensor, m_hat = m / (1 - beta1**t); the stored m must "
-                "stay the plain running average",
+                "compute m_hat as a new tensor (no in-place method on the state); the stored m "
+                "must stay the plain running average",
                 _stored(
                     spec,
                     lambda out, p, g, m, v, t, **h: (
@@ -128,8 +128,8 @@ def _torch_mistakes(spec: OptimizerSpec) -> list[Mistake]:
             ),
             Mistake(
                 "v overwritten by v_hat (an in-place v.div_(1 - beta2**t) on the state)",
-                "compute v_hat as a new tensor, v_hat = v / (1 - beta2**t); the stored v must "
-                "stay the plain running average",
+                "compute v_hat as a new tensor (no in-place method on the state); the stored v "
+                "must stay the plain running average",
                 _stored(
                     spec,
                     lambda out, p, g, m, v, t, **h: (
@@ -141,8 +141,8 @@ def _torch_mistakes(spec: OptimizerSpec) -> list[Mistake]:
             ),
             Mistake(
                 "the denominator built in place on v (v.sqrt_().add_(eps) changes the state)",
-                "build the denominator as a new tensor: (v_hat.sqrt() + eps), never with "
-                "in-place operations on state['v']",
+                "build the denominator as a new tensor, never with in-place operations on "
+                "state['v']",
                 _stored(
                     spec,
                     lambda out, p, g, m, v, t, **h: (
@@ -157,8 +157,8 @@ def _torch_mistakes(spec: OptimizerSpec) -> list[Mistake]:
         return [
             Mistake(
                 "the denominator built in place on the cache (cache.sqrt_() changes the state)",
-                "build the denominator as a new tensor, cache.sqrt() + eps; the stored cache "
-                "must stay the running average of squared gradients",
+                "build the denominator as a new tensor; the stored cache must stay the running "
+                "average of squared gradients",
                 _stored(spec, lambda out, p, g, c, **h: (out[0], np.sqrt(out[1]) + h["eps"])),
             ),
             Mistake(
@@ -187,8 +187,8 @@ def _torch_mistakes(spec: OptimizerSpec) -> list[Mistake]:
             Mistake(
                 "the momentum overwritten by the interpolation (m.mul_(beta1).add_(...) on the "
                 "state)",
-                "compute the direction from a new tensor: (m * beta1).add_(grad, alpha=1 - beta1)"
-                " or torch.lerp; only the final m.mul_(beta2).add_(...) may change m",
+                "compute the direction as a new tensor; only the momentum update after the step "
+                "may change m",
                 overwritten(sign_in_place=False),
             ),
             Mistake(
