@@ -191,10 +191,9 @@ STEPS_MISTAKE_CHECK = {
 }
 
 
-@pytest.mark.parametrize(
-    "name, advice, compute", graded.STEPS_MISTAKES, ids=[m[0][:40] for m in graded.STEPS_MISTAKES]
-)
-def test_each_steps_mistake_is_named(name, advice, compute) -> None:
+@pytest.mark.parametrize("mistake", graded.STEPS_MISTAKES, ids=lambda m: m.name[:40])
+def test_each_steps_mistake_is_named(mistake) -> None:
+    name, advice, compute = mistake.name, mistake.advice, mistake.compute
     check = next(
         (c for prefix, c in STEPS_MISTAKE_CHECK.items() if name.startswith(prefix)),
         graded.check_steps_decreasing,

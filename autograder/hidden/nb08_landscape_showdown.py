@@ -1,34 +1,31 @@
-"""Hidden tests for notebook 08: the comparison harness (running an optimizer, steps to tolerance).
+"""Hidden tests for notebook 08: the comparison harness.
 
-The two graded functions, stated once:
-
-    trajectory = run_optimizer(make_optimizer, landscape, start, num_steps)
-        make_optimizer: a function taking a *list* of tensors and returning a torch optimizer
-        for them (``lambda params: torch.optim.Adam(params, lr=0.1)``); landscape: an
-        ``optimlab.landscapes.Landscape`` (only ``landscape.grad`` is used); start: the first
-        point, two numbers (array, list or tuple, ints allowed). The parameters are one float64
-        tensor of shape (2,); each step sets its ``.grad`` to ``landscape.grad`` at the current
-        point (as a float64 tensor) and calls ``optimizer.step()``, one optimizer for the whole
-        run. Returns a new float64 NumPy array of shape (num_steps + 1, 2): the start, then the
-        point after every step. ``start`` is never modified.
-
-    k = steps_to_tolerance(losses, min_value, tol)
-        losses[k] is the loss after k steps (losses[0] at the start). Returns the first k from
-        which the run *stays* within tolerance: losses[j] - min_value <= tol for every j >= k up
-        to the end of the run, as a Python int; -1 when the last loss is not within tolerance.
-        A NaN loss (a diverged run) is never within tolerance.
+``run_optimizer(make_optimizer, landscape, start, num_steps)`` drives one torch optimizer (built
+once from ``make_optimizer([params])``) over ``landscape.grad`` from a float64 copy of ``start``
+and returns the float64 points, shape (num_steps + 1, 2). ``steps_to_tolerance(losses,
+min_value, tol)`` is the first step from which every later gap ``loss - min_value`` is <= tol, as
+an int (-1 if the last one is not; a NaN is never within). Both are specified in the notebook.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
 
-from autograder.kit.core import call, describe, fail, max_relative_error, quiet
+from autograder.kit.core import (
+    Mistake,
+    call,
+    describe,
+    fail,
+    fail_if_known_mistake,
+    max_relative_error,
+    quiet,
+)
 from optimlab.landscapes import Landscape, quadratic, rosenbrock, saddle
 from optimlab.showdown import optimizer_factory
 
@@ -55,127 +52,69 @@ def run_optimizer(
 
 def steps_to_tolerance(losses: Any, min_value: float, tol: float) -> int:
     """Reference: the first step from which the loss stays within tol of min_value, else -1."""
-    within = np.asarray(losses, dtype=float) - float(min_value) <= tol  # NaN: never within
-    if within.size == 0 or not within[-1]:
-        return -1
-    outside = np.flatnonzero(~within)
-    return int(outside[-1]) + 1 if outside.size else 0
+    return _settled(np.asarray(losses, dtype=float) - float(min_value) <= tol)  # NaN: never
 
 
 # --- run_optimizer: known mistakes ---------------------------------------------------------------
-def _as_params(start: Any, dtype: torch.dtype = torch.float64) -> torch.Tensor:
-    return torch.tensor(np.asarray(start, dtype=np.float64), dtype=dtype, requires_grad=True)
-
-
-def _new_optimizer_every_step(make, landscape, start, num_steps):  # noqa: ANN001, ANN202
-    params = _as_params(start)
-    points = [params.detach().numpy().copy()]
-    for _ in range(num_steps):
-        optimizer = make([params])
-        params.grad = torch.tensor(np.asarray(landscape.grad(params.detach().numpy()), float))
-        optimizer.step()
-        points.append(params.detach().numpy().copy())
-    return np.array(points)
-
-
-def _gradient_at_start(make, landscape, start, num_steps):  # noqa: ANN001, ANN202
-    params = _as_params(start)
+def _flawed_run(make, landscape, start, num_steps, *, dtype=torch.float64, fresh=False, feed=None):  # noqa: ANN001, ANN202
+    """A harness with one flaw: ``fresh`` builds a new optimizer every step, ``feed(g, seen)``
+    turns this step's gradient (and those seen so far) into the one handed over, ``dtype``."""
+    params = torch.tensor(np.asarray(start, dtype=np.float64), dtype=dtype, requires_grad=True)
     optimizer = make([params])
-    first = np.asarray(landscape.grad(params.detach().numpy().copy()), float)
-    points = [params.detach().numpy().copy()]
+    points, seen = [params.detach().numpy().astype(np.float64)], []
     for _ in range(num_steps):
-        params.grad = torch.tensor(first)
-        optimizer.step()
-        points.append(params.detach().numpy().copy())
-    return np.array(points)
-
-
-def _gradient_ascent(make, landscape, start, num_steps):  # noqa: ANN001, ANN202
-    params = _as_params(start)
-    optimizer = make([params])
-    points = [params.detach().numpy().copy()]
-    for _ in range(num_steps):
-        params.grad = -torch.tensor(np.asarray(landscape.grad(params.detach().numpy()), float))
-        optimizer.step()
-        points.append(params.detach().numpy().copy())
-    return np.array(points)
-
-
-def _accumulated_gradients(make, landscape, start, num_steps):  # noqa: ANN001, ANN202
-    params = _as_params(start)
-    optimizer = make([params])
-    points = [params.detach().numpy().copy()]
-    total = np.zeros(2)
-    for _ in range(num_steps):
-        total = total + np.asarray(landscape.grad(params.detach().numpy()), float)
-        params.grad = torch.tensor(total)
-        optimizer.step()
-        points.append(params.detach().numpy().copy())
-    return np.array(points)
-
-
-def _float32_parameters(make, landscape, start, num_steps):  # noqa: ANN001, ANN202
-    params = _as_params(start, torch.float32)
-    optimizer = make([params])
-    points = [params.detach().numpy().astype(np.float64)]
-    for _ in range(num_steps):
-        grad = np.asarray(landscape.grad(params.detach().numpy().astype(np.float64)), float)
-        params.grad = torch.tensor(grad, dtype=torch.float32)
+        optimizer = make([params]) if fresh else optimizer
+        seen.append(np.asarray(landscape.grad(params.detach().numpy().astype(np.float64)), float))
+        params.grad = torch.tensor(feed(seen[-1], seen) if feed else seen[-1], dtype=dtype)
         optimizer.step()
         points.append(params.detach().numpy().astype(np.float64))
     return np.array(points)
 
 
-@dataclasses.dataclass(frozen=True)
-class RunMistake:
-    """A wrong harness: a name, a fix, and a model of what it returns."""
-
-    name: str
-    advice: str
-    compute: Callable[..., np.ndarray]
-    rtol: float = TRAJECTORY_RTOL
+def _flawed(**flaw: Any) -> Callable[..., np.ndarray]:
+    return lambda make, land, start, n: _flawed_run(make, land, start, n, **flaw)
 
 
-RUN_MISTAKES: tuple[RunMistake, ...] = (
-    RunMistake(
+_FLOAT32 = Mistake(
+    "the parameters kept in float32",
+    "torch.tensor((1.0, 2.0)) is float32 by default: ask for "
+    "torch.tensor(start, dtype=torch.float64)",
+    _flawed(dtype=torch.float32),
+)
+RUN_MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
         "the start left out of the trajectory",
         "record the starting point as the first row: num_steps + 1 rows in all",
         lambda make, land, start, n: run_optimizer(make, land, start, n)[1:],
     ),
-    RunMistake(
+    Mistake(
         "one step too many",
         "take exactly num_steps steps: the result has num_steps + 1 rows, the start included",
         lambda make, land, start, n: run_optimizer(make, land, start, n + 1),
     ),
-    RunMistake(
+    Mistake(
         "a new optimizer made on every step",
         "call make_optimizer once, before the loop: the optimizer keeps its state (momentum "
         "buffer, Adam's moments and step count) from one step to the next",
-        _new_optimizer_every_step,
+        _flawed(fresh=True),
     ),
-    RunMistake(
+    Mistake(
         "the gradient taken at the starting point on every step",
         "call landscape.grad at the *current* parameters inside the loop",
-        _gradient_at_start,
+        _flawed(feed=lambda g, seen: seen[0]),
     ),
-    RunMistake(
+    Mistake(
         "gradient ascent (the gradient's sign flipped)",
         "set params.grad to the gradient itself: optimizer.step() already moves against it",
-        _gradient_ascent,
+        _flawed(feed=lambda g, seen: -g),
     ),
-    RunMistake(
+    Mistake(
         "gradients added up over the steps instead of replaced",
         "each step needs the gradient at the current point only: call optimizer.zero_grad() "
         "(or assign params.grad = ...) instead of adding to the old gradient",
-        _accumulated_gradients,
+        _flawed(feed=lambda g, seen: np.sum(seen, axis=0)),
     ),
-    RunMistake(
-        "the parameters kept in float32",
-        "torch.tensor((1.0, 2.0)) is float32 by default: ask for "
-        "torch.tensor(start, dtype=torch.float64)",
-        _float32_parameters,
-        rtol=2e-5,
-    ),
+    _FLOAT32,
 )
 
 
@@ -259,7 +198,7 @@ def _check_run_case(
         fail(f"{context} returned {describe(got)}; expected a NumPy array of points.")
     if not np.issubdtype(got.dtype, np.floating):
         fail(f"{context} returned an array of {got.dtype}; expected float64 points.")
-    if got.shape == want.shape and _close(got, want, TRAJECTORY_RTOL):
+    if got.shape == want.shape and _close(got, want, rtol=TRAJECTORY_RTOL):
         if got.dtype != np.float64:
             fail(
                 f"{context} returned {got.dtype} points; expected float64.",
@@ -275,7 +214,8 @@ def _check_run_case(
     _explain_run_mismatch(context, got, want, make, landscape, start_before, num_steps)
 
 
-def _close(got: np.ndarray, want: np.ndarray, rtol: float) -> bool:
+def _close(got: np.ndarray, want: Any, *, rtol: float) -> bool:
+    want = np.asarray(want, dtype=np.float64)
     if got.shape != want.shape:
         return False
     finite = np.isfinite(want)
@@ -306,17 +246,10 @@ def _explain_run_mismatch(
             hint="params.detach().numpy() is a view of the tensor, which optimizer.step() keeps "
             "changing: store a copy, params.detach().numpy().copy()",
         )
-    for mistake in RUN_MISTAKES:
-        try:
-            with quiet():
-                guessed = mistake.compute(make, landscape, start, num_steps)
-        except Exception:  # noqa: BLE001, S112 - a mistake model that cannot run does not match
-            continue
-        if _close(got, np.asarray(guessed, dtype=np.float64), mistake.rtol):
-            fail(
-                f"{context}: your result matches a known mistake, {mistake.name}.",
-                hint=mistake.advice,
-            )
+    args = (make, landscape, start, num_steps)
+    for mistakes, rtol in ((RUN_MISTAKES[:-1], TRAJECTORY_RTOL), ((_FLOAT32,), 2e-5)):
+        same = functools.partial(_close, got, rtol=rtol)
+        fail_if_known_mistake(context, mistakes, args, same)
     if got.shape != want.shape:
         fail(
             f"{context} returned shape {got.shape}, expected {want.shape}: num_steps + 1 rows "
@@ -401,68 +334,57 @@ def fn_label(label: str) -> str:
 
 
 # --- steps_to_tolerance: known mistakes ----------------------------------------------------------
-def _first_reach(losses: Any, min_value: float, tol: float) -> int:
-    within = np.asarray(losses, dtype=float) - min_value <= tol
-    return int(np.argmax(within)) if within.any() else -1
-
-
-def _from_one(losses: Any, min_value: float, tol: float) -> int:
-    k = steps_to_tolerance(losses, min_value, tol)
-    return k + 1 if k >= 0 else k
-
-
-def _one_early(losses: Any, min_value: float, tol: float) -> int:
-    k = steps_to_tolerance(losses, min_value, tol)
-    return k - 1 if k > 0 else k
-
-
-def _strict(losses: Any, min_value: float, tol: float) -> int:
-    within = np.asarray(losses, dtype=float) - min_value < tol
-    if not within[-1]:
+def _settled(within: np.ndarray) -> int:
+    """The step after the last ``False`` of ``within`` (0 if none), -1 if the last is ``False``."""
+    if within.size == 0 or not within[-1]:
         return -1
     outside = np.flatnonzero(~within)
     return int(outside[-1]) + 1 if outside.size else 0
 
 
-def _nan_within(losses: Any, min_value: float, tol: float) -> int:
-    within = ~(np.asarray(losses, dtype=float) - min_value > tol)
-    if not within[-1]:
-        return -1
-    outside = np.flatnonzero(~within)
-    return int(outside[-1]) + 1 if outside.size else 0
+def _shifted(by: int) -> Callable[[Any, float, float], int]:
+    def compute(losses: Any, min_value: float, tol: float) -> int:
+        k = steps_to_tolerance(losses, min_value, tol)
+        return k + by if k > 0 or (k == 0 and by > 0) else k
+
+    return compute
 
 
-STEPS_MISTAKES: tuple[tuple[str, str, Callable[[Any, float, float], int]], ...] = (
-    (
+def _gaps(losses: Any, min_value: float) -> np.ndarray:
+    return np.asarray(losses, dtype=float) - min_value
+
+
+STEPS_MISTAKES: tuple[Mistake, ...] = (
+    Mistake(
         "the first step that reaches the tolerance (the run may leave it again)",
         "count from the step after the *last* loss outside the tolerance: the run must stay "
         "within it until the end",
-        _first_reach,
+        lambda losses, m, tol: int(np.argmax(w)) if (w := _gaps(losses, m) <= tol).any() else -1,
     ),
-    (
+    Mistake(
         "steps counted from 1",
         "losses[0] is the loss after 0 steps: return the index k itself",
-        _from_one,
+        _shifted(+1),
     ),
-    (
+    Mistake(
         "the last step outside the tolerance (one step too early)",
         "the answer is the step *after* the last loss outside the tolerance",
-        _one_early,
+        _shifted(-1),
     ),
-    (
+    Mistake(
         "min_value ignored (the loss compared with tol directly)",
-        "compare the gap losses[k] - min_value with tol",
+        "the tolerance is on the distance from the minimum's loss, not on the loss itself",
         lambda losses, min_value, tol: steps_to_tolerance(losses, 0.0, tol),
     ),
-    (
+    Mistake(
         "a strict inequality (gap < tol)",
         "a loss exactly tol above the minimum counts as within tolerance: use <=",
-        _strict,
+        lambda losses, m, tol: _settled(_gaps(losses, m) < tol),
     ),
-    (
+    Mistake(
         "a NaN loss counted as within tolerance",
         "NaN means the run diverged: `gap <= tol` is False for NaN, but `not (gap > tol)` is True",
-        _nan_within,
+        lambda losses, m, tol: _settled(~(_gaps(losses, m) > tol)),
     ),
 )
 
@@ -498,15 +420,12 @@ def _check_steps_case(
         )
     if int(got) == want:
         return
-    for name, advice, compute in STEPS_MISTAKES:
-        with quiet():
-            guessed = compute(np.array(before, dtype=float), min_value, tol)
-        if guessed != want and guessed == int(got):
-            fail(
-                f"{context} returned {int(got)}, expected {want}: your result matches a known "
-                f"mistake, {name}.",
-                hint=advice,
-            )
+    fail_if_known_mistake(
+        f"{context} returned {int(got)}, expected {want}",
+        STEPS_MISTAKES,
+        (np.array(before, dtype=float), min_value, tol),
+        lambda guess: guess != want and guess == int(got),
+    )
     fail(
         f"{context} returned {int(got)}, expected {want}.",
         hint="find the last loss outside the tolerance; the answer is the step after it "
