@@ -21,17 +21,17 @@ def _sqrt(x: np.ndarray) -> np.ndarray:
 GD = [
     Mistake(
         "gradient ascent (params + lr * grad)",
-        "a descent step moves *against* the gradient: params - lr * grad",
+        "a descent step moves against the gradient: check the sign of the step",
         lambda p, g, lr: p + lr * g,
     ),
     Mistake(
         "the learning rate left out (params - grad)",
-        "scale the gradient by the learning rate: params - lr * grad",
+        "the learning rate sets the step size: check that the step is scaled by it",
         lambda p, g, lr: p - g,
     ),
     Mistake(
         "dividing by the learning rate (params - grad / lr)",
-        "multiply the gradient by lr, do not divide",
+        "a larger learning rate should give a larger step: check how lr enters the step",
         lambda p, g, lr: p - g / lr,
     ),
 ]
@@ -40,32 +40,32 @@ GD = [
 MOMENTUM = [
     Mistake(
         "the EMA form of momentum, v = beta*v + (1-beta)*g",
-        "this course uses the seed's form v = beta*v + g (no (1 - beta) factor)",
+        "this course's velocity sums past gradients, undamped: check the new gradient's weight",
         lambda p, g, v, lr, beta: (p - lr * (beta * v + (1 - beta) * g), beta * v + (1 - beta) * g),
     ),
     Mistake(
         "beta and lr swapped (v = lr*v + g, p = p - beta*v)",
-        "beta multiplies the old velocity; lr multiplies the new velocity in the step",
+        "beta is the velocity's memory, lr the step size: check which one multiplies what",
         lambda p, g, v, lr, beta: (p - beta * (lr * v + g), lr * v + g),
     ),
     Mistake(
         "the step taken with the old velocity",
-        "update the velocity first, then step with the new one: p - lr * (beta*v + g)",
+        "order of operations: check that the step uses the velocity updated with this gradient",
         lambda p, g, v, lr, beta: (p - lr * v, beta * v + g),
     ),
     Mistake(
         "no momentum at all (the velocity is just the gradient)",
-        "keep a running velocity: v = beta*v + g",
+        "momentum remembers past gradients: check that the old velocity carries into the new one",
         lambda p, g, v, lr, beta: (p - lr * g, g),
     ),
     Mistake(
         "the step taken uphill (params + lr * v)",
-        "move against the velocity: params - lr * v",
+        "a descent step moves against the velocity: check the sign of the step",
         lambda p, g, v, lr, beta: (p + lr * (beta * v + g), beta * v + g),
     ),
     Mistake(
         "a Nesterov look-ahead step (p - lr*(g + beta*v_new))",
-        "this exercise is plain momentum: p - lr * v_new",
+        "plain momentum, not Nesterov's look-ahead: check which velocity the step uses",
         lambda p, g, v, lr, beta: (p - lr * (g + beta * (beta * v + g)), beta * v + g),
     ),
 ]
@@ -74,7 +74,7 @@ MOMENTUM = [
 RMSPROP = [
     Mistake(
         "RMSprop without the (1 - beta) factor (cache = beta*cache + g**2)",
-        "the cache is a moving average: beta*cache + (1 - beta)*g**2",
+        "the cache is a moving average: check that its two weights add up to 1",
         lambda p, g, c, lr, beta, eps: (
             p - lr * g / (np.sqrt(beta * c + g * g) + eps),
             beta * c + g * g,
@@ -82,7 +82,7 @@ RMSPROP = [
     ),
     Mistake(
         "eps inside the square root (sqrt(cache + eps))",
-        "add eps outside the root: g / (sqrt(cache) + eps)",
+        "eps only guards against division by zero: check where it is added relative to the root",
         lambda p, g, c, lr, beta, eps: (
             p - lr * g / np.sqrt(beta * c + (1 - beta) * g * g + eps),
             beta * c + (1 - beta) * g * g,
@@ -90,7 +90,7 @@ RMSPROP = [
     ),
     Mistake(
         "the square root left out (g / (cache + eps))",
-        "divide by the root mean square: g / (sqrt(cache) + eps)",
+        "RMSprop divides by a root mean square: check the units of the denominator",
         lambda p, g, c, lr, beta, eps: (
             p - lr * g / (beta * c + (1 - beta) * g * g + eps),
             beta * c + (1 - beta) * g * g,
@@ -98,7 +98,7 @@ RMSPROP = [
     ),
     Mistake(
         "the step divided by the old cache",
-        "update the cache with this gradient first, then divide by sqrt(new cache) + eps",
+        "order of operations: check that the step divides by the cache updated with this gradient",
         lambda p, g, c, lr, beta, eps: (
             p - lr * g / (np.sqrt(c) + eps),
             beta * c + (1 - beta) * g * g,
@@ -106,7 +106,7 @@ RMSPROP = [
     ),
     Mistake(
         "the gradient not squared in the cache",
-        "the cache averages squared gradients: (1 - beta) * g**2",
+        "the cache tracks the gradients' magnitude: check what is averaged into it",
         lambda p, g, c, lr, beta, eps: (
             p - lr * g / (_sqrt(beta * c + (1 - beta) * g) + eps),
             beta * c + (1 - beta) * g,
@@ -114,7 +114,7 @@ RMSPROP = [
     ),
     Mistake(
         "beta and (1 - beta) swapped in the cache",
-        "the old cache is weighted by beta (0.9), the new g**2 by 1 - beta",
+        "a moving average keeps most of its memory: check which term gets the larger weight",
         lambda p, g, c, lr, beta, eps: (
             p - lr * g / (np.sqrt((1 - beta) * c + beta * g * g) + eps),
             (1 - beta) * c + beta * g * g,
@@ -170,37 +170,37 @@ def _adam_variant(
 ADAM = [
     Mistake(
         "Adam without bias correction",
-        "divide m by (1 - beta1**t) and v by (1 - beta2**t) before the step",
+        "bias correction: the moments start at zero; check both are corrected before the step",
         lambda *a, **k: _adam_variant(*a, **k, correct_m=False, correct_v=False),
     ),
     Mistake(
         "bias correction with t counted from 0 (1 - beta**(t+1))",
-        "t is the number of this step and is already 1 on the first call: use beta**t",
+        "bias correction depends on the step count: check what t is on the first call",
         lambda *a, **k: _adam_variant(*a, **k, t_offset=1),
     ),
     Mistake(
         "bias correction with beta**(t-1)",
-        "t is the number of this step: use 1 - beta**t (t = 1 on the first call)",
+        "bias correction depends on the step count: check what t is on the first call",
         lambda *a, **k: _adam_variant(*a, **k, t_offset=-1),
     ),
     Mistake(
         "eps inside the square root (sqrt(v_hat + eps))",
-        "add eps outside the root: m_hat / (sqrt(v_hat) + eps)",
+        "eps only guards against division by zero: check where it is added relative to the root",
         lambda *a, **k: _adam_variant(*a, **k, eps_inside=True),
     ),
     Mistake(
         "beta1 and beta2 swapped",
-        "beta1 (0.9) averages the gradients m, beta2 (0.999) the squared gradients v",
+        "each beta belongs to one moment: check which averages the gradients, which their squares",
         lambda *a, **k: _adam_variant(*a, **k, swap_betas=True),
     ),
     Mistake(
         "bias correction on m only",
-        "correct both moments: v_hat = v / (1 - beta2**t) as well",
+        "bias correction applies to both moments: check the second moment",
         lambda *a, **k: _adam_variant(*a, **k, correct_v=False),
     ),
     Mistake(
         "bias correction on v only",
-        "correct both moments: m_hat = m / (1 - beta1**t) as well",
+        "bias correction applies to both moments: check the first moment",
         lambda *a, **k: _adam_variant(*a, **k, correct_m=False),
     ),
 ]
@@ -208,20 +208,8 @@ ADAM = [
 
 def _adamw_as(decay_mode: str, **changes):
     def compute(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay):
-        return _adam_variant(
-            p,
-            g,
-            m,
-            v,
-            t,
-            lr,
-            beta1,
-            beta2,
-            eps,
-            decay=weight_decay,
-            decay_mode=decay_mode,
-            **changes,
-        )
+        adam_args = (p, g, m, v, t, lr, beta1, beta2, eps)
+        return _adam_variant(*adam_args, decay=weight_decay, decay_mode=decay_mode, **changes)
 
     return compute
 
@@ -233,38 +221,38 @@ def _adam_no_decay(p, g, m, v, t, lr, beta1, beta2, eps, weight_decay):
 ADAMW = [
     Mistake(
         "Adam + L2 (lambda * params added to the gradient)",
-        "AdamW decays the weights directly, outside the adaptive step: "
-        "params - lr*m_hat/(sqrt(v_hat)+eps) - lr*lambda*params",
+        "decoupled weight decay acts on the weights, outside the adaptive step: "
+        "check that it never passes through the moments",
         _adamw_as("l2"),
     ),
     Mistake(
         "weight decay not scaled by the learning rate (- lambda * params)",
-        "the seed's decay term is lr * lambda * params",
+        "the decay is a step too: check that it is scaled by the learning rate",
         _adamw_as("unscaled"),
     ),
     Mistake(
         "decay applied to the updated parameter ((p - step) * (1 - lr*lambda))",
-        "decay the parameter from *before* this step: - lr*lambda*params with the old params",
+        "order of operations: check whether the decay shrinks the weights before or after the step",
         _adamw_as("after"),
     ),
     Mistake(
         "weight decay with the wrong sign (+ lr*lambda*params)",
-        "decay shrinks the weights: subtract lr*lambda*params",
+        "weight decay pulls the weights towards zero: check the sign of the decay term",
         _adamw_as("plus"),
     ),
     Mistake(
         "no weight decay at all (plain Adam)",
-        "subtract lr * weight_decay * params (the old params) as well",
+        "AdamW is Adam plus weight decay: check that weight_decay is used",
         _adam_no_decay,
     ),
     Mistake(
         "AdamW without bias correction",
-        "divide m by (1 - beta1**t) and v by (1 - beta2**t) before the step",
+        "bias correction: the moments start at zero; check both are corrected before the step",
         _adamw_as("decoupled", correct_m=False, correct_v=False),
     ),
     Mistake(
         "eps inside the square root (sqrt(v_hat + eps))",
-        "add eps outside the root: m_hat / (sqrt(v_hat) + eps)",
+        "eps only guards against division by zero: check where it is added relative to the root",
         _adamw_as("decoupled", eps_inside=True),
     ),
 ]
@@ -310,37 +298,37 @@ def _lion_variant(
 LION = [
     Mistake(
         "beta1 and beta2 swapped",
-        "beta1 (0.9) interpolates for the sign; beta2 (0.99) updates the momentum",
+        "Lion's betas: one blends the direction, one updates the momentum; check which is which",
         lambda *a, **k: _lion_variant(*a, **k, swap=True),
     ),
     Mistake(
         "the momentum updated before taking the sign",
-        "take sign(beta1*m + (1-beta1)*g) with the *old* m, then update m",
+        "order of operations: check that the direction is taken before the momentum is updated",
         lambda *a, **k: _lion_variant(*a, **k, momentum_first=True),
     ),
     Mistake(
         "the sign of the raw gradient (no interpolation with m)",
-        "the direction is sign(beta1*m + (1-beta1)*g)",
+        "Lion's direction blends the momentum with the gradient: check what the sign is taken of",
         lambda *a, **k: _lion_variant(*a, **k, sign_of="gradient"),
     ),
     Mistake(
         "no sign() (the interpolation used as the step)",
-        "Lion steps by lr * sign(...): every coordinate moves by exactly lr",
+        "Lion is a sign method: check that every coordinate moves by the same amount",
         lambda *a, **k: _lion_variant(*a, **k, sign_of="none"),
     ),
     Mistake(
         "weight decay not scaled by the learning rate (params * (1 - lambda))",
-        "the seed's decay factor is (1 - lr * lambda)",
+        "the decay is a step too: check that it is scaled by the learning rate",
         lambda *a, **k: _lion_variant(*a, **k, decay_mode="unscaled"),
     ),
     Mistake(
         "the momentum updated with beta1",
-        "Lion's momentum uses beta2: m = beta2*m + (1-beta2)*g",
+        "each beta has one role in Lion: check which one updates the momentum",
         lambda *a, **k: _lion_variant(*a, **k, momentum_beta="beta1"),
     ),
     Mistake(
         "decay applied after the step ((p - lr*sign) * (1 - lr*lambda))",
-        "decay the old parameter: params * (1 - lr*lambda) - lr * sign(...)",
+        "order of operations: check whether the decay shrinks the weights before or after the step",
         lambda *a, **k: _lion_variant(*a, **k, decay_mode="after"),
     ),
 ]
