@@ -1,24 +1,8 @@
-"""Hidden tests for notebook 02, minibatch SGD: minibatch indices, a linear model's gradient on a
-batch, and one training epoch.
+"""Hidden tests for notebook 02, minibatch SGD: minibatch indices, a linear model's batch gradient,
+one training epoch and the noise of a minibatch gradient, with the conventions the notebook states.
 
-The conventions, stated the same way in the notebook:
-
-- ``minibatch_indices(num_examples, batch_size, rng)`` returns the batches of ONE epoch as a list
-  of 1-D integer arrays: a fresh random order of ``0 .. num_examples - 1`` drawn from ``rng`` (a
-  ``np.random.Generator``) and nothing else, cut into consecutive batches of ``batch_size``; the
-  last batch is shorter when ``batch_size`` does not divide ``num_examples``. Calling it again with
-  the same generator gives the next epoch's (new) order; the same seed gives the same batches.
-- The loss of a linear model on a batch of B examples is the mean of half squared errors,
-  ``L = mean((X @ w + b - y) ** 2) / 2``, so with the residuals ``r = X @ w + b - y``,
-  ``linear_gradient(w, b, X, y) = (X.T @ r / B, mean(r))``. ``X`` has one example per row.
-- ``train_epoch(w, b, X, y, lr, batch_size, rng)`` walks through
-  ``minibatch_indices(len(y), batch_size, rng)``; on each batch it records the batch's loss at the
-  current parameters (before the step) and takes the plain SGD step ``w - lr * grad_w``,
-  ``b - lr * grad_b``. It returns ``(new_w, new_b, batch_losses)``, one loss per batch, and never
-  modifies its inputs.
-
-Which property failed, on what input, expected against got, and, where the answer matches a
-known mistake, its name and the fix: every failure says so. Nothing here prints to stderr.
+Every failure says which property failed, on what input, expected against got, and names a known
+mistake with a hint when the answer matches one. Nothing here prints to stderr.
 """
 
 from __future__ import annotations
@@ -41,6 +25,9 @@ from autograder.kit.core import (
     quiet,
     substituted,
 )
+
+Rng = np.random.Generator
+Problem = tuple[np.ndarray, float, np.ndarray, np.ndarray]  # w, b, X, y of a regression problem
 
 # --- references ----------------------------------------------------------------------------------
 
@@ -66,13 +53,7 @@ def linear_gradient(
 
 
 def train_epoch(
-    w: np.ndarray,
-    b: float,
-    X: np.ndarray,
-    y: np.ndarray,
-    lr: float,
-    batch_size: int,
-    rng: np.random.Generator,
+    w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, lr: float, batch_size: int, rng: Rng
 ) -> tuple[np.ndarray, Any, np.ndarray]:
     """Reference: one epoch of minibatch SGD; the loss of each batch is taken before its step."""
     losses = []
@@ -95,9 +76,7 @@ REFERENCES: Mapping[str, Callable[..., Any]] = {
 def references_inside(
     fn: Callable[..., Any], references: Mapping[str, Callable[..., Any]] = REFERENCES
 ) -> contextlib.AbstractContextManager[None]:
-    """While the block runs, ``fn`` sees the reference of every name in ``references`` that its
-    global namespace defines, so one exercise is graded on its own: a mistake in an earlier one
-    is not charged again."""
+    """``fn`` sees the earlier exercises' references, so their mistakes are not charged again."""
     namespace = getattr(fn, "__globals__", {})
     return substituted(fn, **{name: ref for name, ref in references.items() if name in namespace})
 
@@ -126,7 +105,7 @@ def _global_state_changed_by(action: Callable[[], Any]) -> bool:
     return not (np.array_equal(before[0], after[0]) and before[1] == after[1])
 
 
-def _rng(seed: int) -> np.random.Generator:
+def _rng(seed: int) -> Rng:
     return np.random.default_rng(seed)
 
 
@@ -246,19 +225,8 @@ def _check_partition(fn: Callable[..., Any], num_examples: int, batch_size: int,
     )
 
 
-PARTITION_CASES = [
-    (10, 4),
-    (12, 4),
-    (12, 5),
-    (1, 1),
-    (7, 1),
-    (5, 5),
-    (5, 8),
-    (100, 32),
-    (1000, 128),
-    (2048, 2048),
-    (333, 10),
-]
+PARTITION_CASES = [(10, 4), (12, 4), (12, 5), (1, 1), (7, 1), (5, 5), (5, 8), (100, 32)]
+PARTITION_CASES += [(1000, 128), (2048, 2048), (333, 10)]
 
 
 def check_indices_partition(fn: Callable[..., Any], seed: int = 21) -> None:
@@ -510,12 +478,7 @@ def _gradient_outputs(result: Any, context: str, d: int) -> tuple[np.ndarray, np
 
 
 def _gradient_case(
-    fn: Callable[..., Any],
-    w: np.ndarray,
-    b: float,
-    X: np.ndarray,
-    y: np.ndarray,
-    label: str,
+    fn: Callable[..., Any], w: np.ndarray, b: float, X: np.ndarray, y: np.ndarray, label: str
 ) -> None:
     context = (
         f"linear_gradient(w, b, X, y) with {label} (X {X.dtype}{list(X.shape)}, b={float(b):.4g})"
@@ -579,9 +542,7 @@ def _gradient_case(
     )
 
 
-def _problem(
-    rng: np.random.Generator, batch: int, dim: int, x_scale: float = 1.0, y_scale: float = 1.0
-) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+def _problem(rng: Rng, batch: int, dim: int, x_scale: float = 1.0, y_scale: float = 1.0) -> Problem:
     X = x_scale * rng.standard_normal((batch, dim))
     w = rng.standard_normal(dim) / x_scale
     b = float(rng.standard_normal())
@@ -616,14 +577,8 @@ def check_gradient_edge_cases(fn: Callable[..., Any], seed: int = 71) -> None:
     w, b, X1, y1 = _problem(rng, 1, 1)
     _gradient_case(fn, w, b, X1, y1, "one example with one feature")
     w, b, X2, y2 = _problem(rng, 9, 5)
-    _gradient_case(
-        fn,
-        w.astype(np.float32),
-        b,
-        X2.astype(np.float32),
-        y2.astype(np.float32),
-        "float32 arrays",
-    )
+    w, X2, y2 = (a.astype(np.float32) for a in (w, X2, y2))
+    _gradient_case(fn, w, b, X2, y2, "float32 arrays")
 
 
 def check_gradient_inputs_unchanged(fn: Callable[..., Any], seed: int = 81) -> None:
@@ -651,7 +606,7 @@ def _epoch_variant(
     y: np.ndarray,
     lr: float,
     batch_size: int,
-    rng: np.random.Generator,
+    rng: Rng,
     *,
     shuffle: bool = True,
     gradient_on: str = "batch",
@@ -799,18 +754,10 @@ def _epoch_outputs(
 
 
 def _epoch_case(
-    fn: Callable[..., Any],
-    w: np.ndarray,
-    b: float,
-    X: np.ndarray,
-    y: np.ndarray,
-    lr: float,
-    batch_size: int,
-    seed: int,
-    label: str,
+    fn: Callable[..., Any], problem: Problem, lr: float, batch_size: int, seed: int, label: str
 ) -> None:
-    """Run the student's epoch (with the reference helpers inside) and the reference on
-    generators with the same seed; compare all three outputs, naming a known mistake."""
+    """The student's epoch against the reference on same-seed generators; names a known mistake."""
+    w, b, X, y = problem
     n, d = X.shape
     context = f"train_epoch(w, b, X, y, lr={lr:g}, batch_size={batch_size}, rng) on {label}"
     context += f" (X of shape {X.shape})"
@@ -855,9 +802,7 @@ def _epoch_case(
             )
 
 
-def _regression(
-    rng: np.random.Generator, n: int, d: int, noise: float = 0.3
-) -> tuple[np.ndarray, float, np.ndarray, np.ndarray]:
+def _regression(rng: Rng, n: int, d: int, noise: float = 0.3) -> Problem:
     X = rng.standard_normal((n, d))
     y = X @ rng.standard_normal(d) + 0.5 + noise * rng.standard_normal(n)
     return rng.standard_normal(d), float(rng.standard_normal()), X, y
@@ -877,7 +822,7 @@ def check_epoch_random(fn: Callable[..., Any], seed: int = 91) -> None:
         [(50, 3, 8, 0.1), (64, 5, 16, 0.05), (30, 2, 1, 0.02), (37, 4, 10, 0.2), (200, 6, 32, 0.1)]
     ):
         w, b, X, y = _regression(rng, n, d)
-        _epoch_case(fn, w, b, X, y, lr, batch_size, seed + k, f"random data, {n} examples")
+        _epoch_case(fn, (w, b, X, y), lr, batch_size, seed + k, f"random data, {n} examples")
 
 
 def check_epoch_rng(fn: Callable[..., Any], seed: int = 101) -> None:
@@ -918,33 +863,25 @@ def check_epoch_rng(fn: Callable[..., Any], seed: int = 101) -> None:
                 f"{context}: two runs with generators of the same seed gave different results.",
                 hint="draw every random choice from rng, so a run can be repeated exactly",
             )
-    _epoch_case(fn, w, b, X, y, 0.1, 8, seed + 1, "a second seed")
+    _epoch_case(fn, (w, b, X, y), 0.1, 8, seed + 1, "a second seed")
 
 
 def check_epoch_edge_cases(fn: Callable[..., Any], seed: int = 111) -> None:
     """lr = 0, exact zeros, one batch holding everything, batches of one, a partial last batch."""
-    rng = _rng(seed)
-    w, b, X, y = _regression(rng, 23, 3)
-    _epoch_case(fn, w, b, X, y, 0.0, 5, seed, "lr = 0 (nothing moves; the losses still count)")
-    _epoch_case(
-        fn,
-        np.zeros(3),
-        0.0,
-        np.zeros((10, 3)),
-        np.zeros(10),
-        0.3,
-        4,
-        seed + 1,
-        "all zeros (every loss and gradient is 0)",
-    )
-    _epoch_case(fn, w, b, X, y, 0.1, 100, seed + 2, "batch_size larger than the data set")
-    _epoch_case(fn, w, b, X, y, 0.1, 23, seed + 3, "batch_size equal to the data set")
-    _epoch_case(fn, w, b, X, y, 0.05, 1, seed + 4, "batch_size 1")
-    _epoch_case(fn, w, b, X, y, 0.1, 7, seed + 5, "23 examples in batches of 7")
-    X_ones = np.ones((6, 2))
-    _epoch_case(
-        fn, np.zeros(2), 0.0, X_ones, np.full(6, 2.0), 0.25, 2, seed + 6, "identical examples"
-    )
+    data = _regression(_rng(seed), 23, 3)
+    zeros = (np.zeros(3), 0.0, np.zeros((10, 3)), np.zeros(10))
+    identical = (np.zeros(2), 0.0, np.ones((6, 2)), np.full(6, 2.0))
+    cases = [
+        (data, 0.0, 5, "lr = 0 (nothing moves; the losses still count)"),
+        (zeros, 0.3, 4, "all zeros (every loss and gradient is 0)"),
+        (data, 0.1, 100, "batch_size larger than the data set"),
+        (data, 0.1, 23, "batch_size equal to the data set"),
+        (data, 0.05, 1, "batch_size 1"),
+        (data, 0.1, 7, "23 examples in batches of 7"),
+        (identical, 0.25, 2, "identical examples"),
+    ]
+    for k, (problem, lr, batch_size, label) in enumerate(cases):
+        _epoch_case(fn, problem, lr, batch_size, seed + k, label)
 
 
 def check_epoch_inputs_unchanged(fn: Callable[..., Any], seed: int = 121) -> None:
@@ -964,7 +901,7 @@ def check_epoch_inputs_unchanged(fn: Callable[..., Any], seed: int = 121) -> Non
         hint="write w = w - lr * grad_w (a new array), not w -= lr * grad_w: the caller keeps "
         "the starting parameters and the data",
     )
-    _epoch_case(fn, w, b, X, y, 0.1, 6, seed, "inputs it must leave unchanged")
+    _epoch_case(fn, (w, b, X, y), 0.1, 6, seed, "inputs it must leave unchanged")
 
 
 # --- Exercise 4: how noisy a minibatch gradient is (a thinking exercise) -------------------------
@@ -1010,27 +947,20 @@ NOISE_MISTAKES = [
 ]
 
 
+NOISE_HINT = (
+    "write the batch mean minus g as (1/B) sum over all N examples of (g_i - g) * [i in the "
+    "batch]; expand the square, and use how likely one example, and a pair of different "
+    "examples, is to be in the batch"
+)
+
+
 def _check_noise_case(fn: Callable[..., Any], grads: np.ndarray, bs: int, rtol=1e-8) -> None:
     before = grads.copy()
     context = f"minibatch_gradient_noise(per_example_grads={describe(before)}, {bs})"
-    hint = (
-        "write the batch mean minus g as (1/B) sum over all N examples of (g_i - g) * [i in the "
-        "batch]; expand the square, and use how likely one example, and a pair of different "
-        "examples, is to be in the batch"
-    )
-    want = minibatch_gradient_noise(before, bs)
+    want, name = minibatch_gradient_noise(before, bs), "minibatch_gradient_noise"
     atol = 1e-12 * (1.0 + _spread(before, centre=False))
-    check_numbers(
-        fn,
-        "minibatch_gradient_noise",
-        (grads, bs),
-        want,
-        mistakes=NOISE_MISTAKES,
-        hint=hint,
-        rtol=rtol,
-        atol=atol,
-        context=context,
-    )
+    options = dict(mistakes=NOISE_MISTAKES, hint=NOISE_HINT, rtol=rtol, atol=atol, context=context)
+    check_numbers(fn, name, (grads, bs), want, **options)
     if not np.array_equal(before, grads):
         fail(f"{context} changed per_example_grads.", hint="do not modify the input array")
 
