@@ -136,7 +136,7 @@ def _batches(
         fail(
             f"{context} returned {describe(result)}; expected a list of 1-D integer arrays, "
             "one per batch.",
-            hint="collect the batches in a Python list: [order[start:start + batch_size] ...]",
+            hint="collect the batches in a Python list, one 1-D array of indices per batch",
         )
     batches = []
     for k, item in enumerate(result):
@@ -177,7 +177,7 @@ def _check_partition(fn: Callable[..., Any], num_examples: int, batch_size: int,
         fail(
             f"{context}: your result matches a known mistake, an empty batch (batch sizes "
             f"{shown}, expected {wanted}).",
-            hint="start a batch only where examples are left: range(0, num_examples, batch_size)",
+            hint="start a batch only where examples are left: check where your slices start",
         )
     rest = num_examples % batch_size
     if rest and sizes == want_sizes[:-1]:
@@ -206,8 +206,8 @@ def _check_partition(fn: Callable[..., Any], num_examples: int, batch_size: int,
         fail(
             f"{context}: your result matches a known mistake, np.array_split into equal parts "
             f"(batch sizes {shown}, expected {wanted}).",
-            hint="every batch holds batch_size examples except the last one: slice with "
-            "order[start:start + batch_size]",
+            hint="every batch holds batch_size examples except the last one: check how you cut the "
+            "shuffled order",
         )
     if not exactly_once:
         counts = np.bincount(
@@ -407,7 +407,7 @@ GRADIENT_MISTAKES = [
     ),
     Mistake(
         "a factor 2 too many (the gradient of the mean squared error without the 1/2)",
-        "this course's loss is mean(r**2) / 2: the 2 from the square cancels the 1/2",
+        "the loss carries a factor of one half: check what differentiating the square does to it",
         _mean_squared_without_half,
     ),
     Mistake(
@@ -423,7 +423,7 @@ GRADIENT_MISTAKES = [
     ),
     Mistake(
         "the bias left out of the prediction (r = X @ w - y)",
-        "the prediction is X @ w + b: include b in the residual",
+        "every prediction includes the bias: check the residual",
         lambda w, b, X, y: (X.T @ (X @ w - y) / len(y), (X @ w - y).mean()),
     ),
     Mistake(
@@ -663,7 +663,7 @@ EPOCH_MISTAKES = [
     ),
     Mistake(
         "the full-batch gradient used on every step",
-        "compute the gradient on the batch only: linear_gradient(w, b, X[batch], y[batch])",
+        "minibatch SGD uses the gradient of the current batch only",
         lambda *a: _epoch_variant(*a, gradient_on="all"),
     ),
     Mistake(
@@ -673,22 +673,22 @@ EPOCH_MISTAKES = [
     ),
     Mistake(
         "the loss computed on the whole data set instead of the batch",
-        "record linear_loss(w, b, X[batch], y[batch]): the batch loss is what training sees",
+        "record the loss of the current batch: the batch loss is what training sees",
         lambda *a: _epoch_variant(*a, loss_on="all"),
     ),
     Mistake(
         "the loss without the 1/2 (mean squared error)",
-        "this course's loss is mean(r**2) / 2; use the given linear_loss",
+        "this course's loss carries a factor of one half: record it with the given linear_loss",
         lambda *a: _epoch_variant(*a, loss_factor=1.0),
     ),
     Mistake(
         "the bias never updated",
-        "step the bias too: b = b - lr * grad_b",
+        "the bias is a parameter too: check that it takes a step on every batch",
         lambda *a: _epoch_variant(*a, update_bias=False),
     ),
     Mistake(
         "gradient ascent (w + lr * grad_w)",
-        "a descent step moves against the gradient: w - lr * grad_w, b - lr * grad_b",
+        "a descent step moves against the gradient: check the sign of the step",
         lambda *a: _epoch_variant(*a, direction=1.0),
     ),
     Mistake(
@@ -722,7 +722,7 @@ def _epoch_outputs(
     if not isinstance(new_w, np.ndarray) or new_w.shape != (d,):
         fail(
             f"{context}: new_w is {describe(new_w)}; expected an array of shape ({d},), like w.",
-            hint="w - lr * grad_w keeps the shape of w",
+            hint="an SGD step keeps the shape of w",
         )
     new_b_array = np.asarray(new_b)
     if (
@@ -732,7 +732,7 @@ def _epoch_outputs(
     ):
         fail(
             f"{context}: new_b is {describe(new_b)}; expected a single number, like b.",
-            hint="b - lr * grad_b is one number",
+            hint="the bias stays a single number after a step",
         )
     if isinstance(losses, (list, tuple)):
         losses = np.asarray(losses, dtype=np.float64) if len(losses) else np.zeros(0)
@@ -789,8 +789,8 @@ def _epoch_case(
     )
     names = ["new_w", "new_b", "batch_losses"]
     hints = [
-        "after each batch: w = w - lr * grad_w, with the gradient on that batch at the current w",
-        "after each batch: b = b - lr * grad_b",
+        "minibatch SGD steps after every batch, with that batch's gradient at the current w",
+        "the bias takes a step after every batch, like the weights",
         "batch_losses[k] is linear_loss on batch k at the parameters before its step",
     ]
     for g, t, s, name, hint in zip(got, want, scales, names, hints, strict=True):
@@ -898,7 +898,7 @@ def check_epoch_inputs_unchanged(fn: Callable[..., Any], seed: int = 121) -> Non
         [w, b, X, y],
         ["w", "b", "X", "y"],
         "train_epoch",
-        hint="write w = w - lr * grad_w (a new array), not w -= lr * grad_w: the caller keeps "
+        hint="make each step a new array rather than updating w in place: the caller keeps "
         "the starting parameters and the data",
     )
     _epoch_case(fn, (w, b, X, y), 0.1, 6, seed, "inputs it must leave unchanged")
