@@ -308,7 +308,7 @@ class RowwiseLearningRates:
         if self.params.dim() < 1 or len(self.params) != len(self.rates):
             raise ValueError(f"expected one row per learning rate, got {tuple(self.params.shape)}")
         decay = HYPERPARAMETERS[name].get("weight_decay", 0.0)
-        self.keep = 1.0 - self.rates * decay
+        self.keep = 1.0 - self.rates * decay if decay else None  # AdamW's decay, row by row
         self.unit_step = torch.zeros_like(self.params, requires_grad=True)
         self.library = optimizer_factory(name, 1.0)([self.unit_step])
         self.param_groups = self.library.param_groups
@@ -326,7 +326,9 @@ class RowwiseLearningRates:
             self.unit_step.zero_()
             self.unit_step.grad = self.params.grad
             self.library.step()
-            self.params.mul_(self.keep).add_(self.rates * self.unit_step)
+            if self.keep is not None:
+                self.params.mul_(self.keep)
+            self.params.addcmul_(self.rates, self.unit_step)
 
 
 class _NonFinite(Exception):
