@@ -77,8 +77,7 @@ RULES: dict[str, UpdateRule] = {
 
 
 def rule_for(key_or_step_function: str | UpdateRule) -> UpdateRule:
-    """The update rule of a registry key ("adam") or step function name ("adam_step"); a rule
-    outside the registry (Nesterov, Adagrad) is passed as its own ``UpdateRule``."""
+    """The rule of a registry key or step function name; a rule outside the registry as is."""
     if isinstance(key_or_step_function, UpdateRule):
         return key_or_step_function
     if key_or_step_function in registry.OPTIMIZERS:
@@ -141,11 +140,7 @@ def compare_trajectory(
     label: str,
     initial_state: Sequence[np.ndarray] | None = None,
 ) -> None:
-    """Run the student's rule and the reference side by side, each fed its own state.
-
-    On a difference, a known mistake is named when it reproduces the student's whole run;
-    otherwise the first differing step is shown (with a mistake that matches that step, if any).
-    """
+    """Student and reference, each fed its own state; names a mistake or the first wrong step."""
     rtol = tolerance(params.dtype)
     state = (
         list(initial_state)
@@ -194,30 +189,16 @@ def check_trajectory(fn: Callable[..., Any], name: str, steps: int = 25, seed: i
     """Many steps in float64, on fresh random data, agree with the reference."""
     rule = rule_for(name)
     rng = np.random.default_rng(seed)
-    for shape in [(6,), (3, 4)]:
+    other = dict(rule.hyper, lr=rule.hyper["lr"] * 3)
+    other.update({key: 0.5 for key in ("beta", "beta1") if key in other})
+    for shape, hyper, label in [
+        ((6,), rule.hyper, "random gradients"),
+        ((3, 4), rule.hyper, "random gradients"),
+        ((5,), other, "other hyperparameters"),
+    ]:
         params = rng.standard_normal(shape)
-        compare_trajectory(
-            fn,
-            rule,
-            params,
-            random_gradients(rng, shape, steps, np.float64),
-            rule.hyper,
-            "random gradients",
-        )
-    other = {k: v for k, v in rule.hyper.items()}
-    other["lr"] = rule.hyper["lr"] * 3
-    for key in ("beta", "beta1"):
-        if key in other:
-            other[key] = 0.5
-    params = rng.standard_normal(5)
-    compare_trajectory(
-        fn,
-        rule,
-        params,
-        random_gradients(rng, (5,), steps, np.float64),
-        other,
-        "other hyperparameters",
-    )
+        grads = random_gradients(rng, shape, steps, np.float64)
+        compare_trajectory(fn, rule, params, grads, hyper, label)
 
 
 def check_shapes_and_dtypes(fn: Callable[..., Any], name: str | UpdateRule, seed: int = 7) -> None:
@@ -261,33 +242,18 @@ def check_edge_cases(fn: Callable[..., Any], name: str, seed: int = 11) -> None:
     compare_trajectory(fn, rule, params, zero_grads, rule.hyper, "all-zero gradients")
     mixed = [g * (rng.random(shape) < 0.5) for g in random_gradients(rng, shape, 5, np.float64)]
     compare_trajectory(fn, rule, params, mixed, rule.hyper, "gradients with exact zeros")
-    compare_trajectory(
-        fn,
-        rule,
-        params,
-        random_gradients(rng, shape, 5, np.float64, scale=1e-9),
-        rule.hyper,
-        "tiny gradients (about 1e-9)",
-    )
-    compare_trajectory(
-        fn,
-        rule,
-        params,
-        random_gradients(rng, shape, 5, np.float64, scale=1e6),
-        rule.hyper,
-        "huge gradients (about 1e6)",
-    )
+    for scale, label in [
+        (1e-9, "tiny gradients (about 1e-9)"),
+        (1e6, "huge gradients (about 1e6)"),
+    ]:
+        grads = random_gradients(rng, shape, 5, np.float64, scale=scale)
+        compare_trajectory(fn, rule, params, grads, rule.hyper, label)
     big = dict(rule.hyper, lr=0.5)
     if "weight_decay" in big:
         big["weight_decay"] = 0.8
-    compare_trajectory(
-        fn,
-        rule,
-        params * 10,
-        random_gradients(rng, shape, 5, np.float64),
-        big,
-        "large learning rate" + (" and weight decay" if "weight_decay" in big else ""),
-    )
+    label = "large learning rate" + (" and weight decay" if "weight_decay" in big else "")
+    grads = random_gradients(rng, shape, 5, np.float64)
+    compare_trajectory(fn, rule, params * 10, grads, big, label)
 
 
 def check_inputs_unchanged(fn: Callable[..., Any], name: str | UpdateRule, seed: int = 3) -> None:
@@ -307,17 +273,10 @@ def check_inputs_unchanged(fn: Callable[..., Any], name: str | UpdateRule, seed:
 
     got = check_inputs_unchanged_kit(run, args, ["params", "grad", *rule.state], name)
     want = [np.asarray(x) for x in _as_tuple(rule.reference(*originals, **rule.hyper))]
-    if not matches(got, want, tolerance(np.float64)):
+    rtol, context = tolerance(np.float64), f"On read-only inputs ({_fmt(rule.hyper)})"
+    if not matches(got, want, rtol):
         explain_mismatch(
-            name,
-            rule.outputs,
-            got,
-            want,
-            f"On read-only inputs ({_fmt(rule.hyper)})",
-            rule.mistakes,
-            originals,
-            rule.hyper,
-            tolerance(np.float64),
+            name, rule.outputs, got, want, context, rule.mistakes, originals, rule.hyper, rtol
         )
 
 
