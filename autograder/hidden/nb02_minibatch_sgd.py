@@ -118,6 +118,37 @@ def _close(got: np.ndarray, want: np.ndarray, rtol: float, scale: float = 0.0) -
     return close(got, want, rtol, atol=rtol * scale)
 
 
+def _compare_outputs(
+    context: str,
+    got: Sequence[np.ndarray],
+    want: Sequence[np.ndarray],
+    scales: Sequence[float],
+    rtol: float,
+    mistakes: Sequence[Mistake],
+    args: Sequence[Any],
+    hints: Mapping[str, str],
+) -> None:
+    """Fail naming a known mistake, a NaN or inf, or else the first wrong output (by its name)."""
+
+    def same(a: Sequence[Any], b: Sequence[Any]) -> bool:
+        pairs = zip(a, b, scales, strict=True)
+        return all(_close(np.asarray(x, float), np.asarray(t, float), rtol, s) for x, t, s in pairs)
+
+    if same(got, want):
+        return
+    fail_if_known_mistake(context, mistakes, args, lambda g: not same(g, want) and same(got, g))
+    if not all(np.all(np.isfinite(g)) for g in got):
+        shown = ", ".join(f"{name}={describe(g)}" for name, g in zip(hints, got, strict=True))
+        fail(
+            f"{context}: the result contains NaN or inf: {shown}.",
+            hint="look for a division by zero",
+        )
+    for g, t, s, (name, hint) in zip(got, want, scales, hints.items(), strict=True):
+        if not _close(g, t, rtol, s):
+            shown = f"\n  expected: {describe(t)}\n  got:      {describe(g)}"
+            fail(f"{context}: {name} is wrong.{shown}", hint=hint)
+
+
 # --- Exercise 1: minibatch indices ---------------------------------------------------------------
 
 INDEX_HINT = (
@@ -508,37 +539,15 @@ def _gradient_case(
             hint="compute with NumPy operations on the inputs; avoid np.float64(...) "
             "constants or .astype(float)",
         )
-    ok_w = _close(grad_w.astype(np.float64), want_w, rtol, scale)
-    ok_b = _close(grad_b.astype(np.float64), want_b, rtol, scale)
-    if ok_w and ok_b:
-        return
-
-    def same(a: Any, b: Any) -> bool:
-        return _close(np.ravel(a[0]), np.ravel(b[0]), rtol, scale) and _close(
-            np.asarray(a[1], float), np.asarray(b[1], float), rtol, scale
-        )
-
-    want, got = (want_w, want_b), (grad_w.astype(np.float64), grad_b.astype(np.float64))
+    got = (grad_w.astype(np.float64), grad_b.astype(np.float64))
     float_args = (w.astype(np.float64), float(b), X.astype(np.float64), y.astype(np.float64))
-    fail_if_known_mistake(
-        context, GRADIENT_MISTAKES, float_args, lambda g: not same(g, want) and same(got, g)
-    )
-    if not np.all(np.isfinite(grad_w)) or not np.all(np.isfinite(grad_b)):
-        fail(
-            f"{context}: the gradient contains NaN or inf: grad_w={describe(grad_w)}, "
-            f"grad_b={describe(grad_b)}.",
-            hint="look for a division by zero",
-        )
-    if not ok_w:
-        fail(
-            f"{context}: grad_w is wrong.\n  expected: {describe(want_w)}\n"
-            f"  got:      {describe(grad_w)}",
-            hint="each example contributes its residual times its features, averaged over the "
-            "batch",
-        )
-    fail(
-        f"{context}: grad_b is wrong: expected {float(want_b):.6g}, got {float(grad_b):.6g}.",
-        hint="the bias contributes each example's residual times 1, averaged over the batch",
+    hints = {
+        "grad_w": "each example contributes its residual times its features, averaged over the "
+        "batch",
+        "grad_b": "the bias contributes each example's residual times 1, averaged over the batch",
+    }
+    _compare_outputs(
+        context, got, (want_w, want_b), [scale, scale], rtol, GRADIENT_MISTAKES, float_args, hints
     )
 
 
@@ -772,34 +781,13 @@ def _epoch_case(
     want = [np.asarray(want_w, float), np.asarray(want_b, float), np.asarray(want_losses, float)]
     rtol = 1e-8
     scales = [_scale(w, want[0]) + 1e-12, _scale(b, want[1]) + 1e-12, _scale(want[2]) + 1e-12]
-    if all(_close(g, t, rtol, s) for g, t, s in zip(got, want, scales, strict=True)):
-        return
-
-    def same(a: Sequence[Any], b: Sequence[Any]) -> bool:
-        return all(
-            _close(np.asarray(x, float), np.asarray(t, float), rtol, s)
-            for x, t, s in zip(a, b, scales, strict=True)
-        )
-
-    fail_if_known_mistake(
-        context,
-        EPOCH_MISTAKES,
-        (w, b, X, y, lr, batch_size, _rng(seed)),
-        lambda guess: not same(guess, want) and same(got, guess),
-    )
-    names = ["new_w", "new_b", "batch_losses"]
-    hints = [
-        "minibatch SGD steps after every batch, with that batch's gradient at the current w",
-        "the bias takes a step after every batch, like the weights",
-        "batch_losses[k] is linear_loss on batch k at the parameters before its step",
-    ]
-    for g, t, s, name, hint in zip(got, want, scales, names, hints, strict=True):
-        if not _close(g, t, rtol, s):
-            fail(
-                f"{context}: `{name}` is wrong.\n  expected: {describe(t)}\n"
-                f"  got:      {describe(g)}",
-                hint=hint,
-            )
+    hints = {
+        "new_w": "SGD steps after every batch, with that batch's gradient at the current w",
+        "new_b": "the bias takes a step after every batch, like the weights",
+        "batch_losses": "batch_losses[k] is the loss of batch k at the parameters before its step",
+    }
+    args = (w, b, X, y, lr, batch_size, _rng(seed))
+    _compare_outputs(context, got, want, scales, rtol, EPOCH_MISTAKES, args, hints)
 
 
 def _regression(rng: Rng, n: int, d: int, noise: float = 0.3) -> Problem:
