@@ -34,10 +34,6 @@ import types
 from collections.abc import Iterable, MutableMapping
 from typing import Any
 
-# The line the grading kernel runs at start-up (see nbgrader_config.py).
-STARTUP_LINE = (
-    "__import__('autograder.integrity', fromlist=['snapshot']).snapshot()  # autograder: integrity"
-)
 # Modules a kernel snapshots in addition to these, comma-separated (set by the grader).
 PRELOAD_ENV = "AUTOGRADER_PRELOAD"
 SEAL_PREFIX = "[autograder-seal"
@@ -107,8 +103,7 @@ def _kernel_side(module_name: str) -> bool:
 
 
 def _light_autograder_modules() -> list[str]:
-    """The kernel-side autograder modules (references, kit, hidden checks) that import neither
-    torch nor nbgrader: light enough to load at kernel start."""
+    """Kernel-side autograder modules that import neither torch nor nbgrader (cheap at start)."""
     spec = importlib.util.find_spec("autograder")
     if spec is None or not spec.submodule_search_locations:
         return []
@@ -184,16 +179,12 @@ def _restore_data(current: Any, saved: Any) -> Any:
     """Put ``saved`` back into ``current`` in place when possible; return the object to bind."""
     fresh = copy.deepcopy(saved)
     if type(current) is type(saved):
-        if isinstance(current, dict):
+        if isinstance(current, (dict, set)):
             current.clear()
             current.update(fresh)
             return current
         if isinstance(current, list):
             current[:] = fresh
-            return current
-        if isinstance(current, set):
-            current.clear()
-            current.update(fresh)
             return current
         if dataclasses.is_dataclass(current):
             for f in dataclasses.fields(current):
@@ -474,10 +465,6 @@ def snapshot(extra: Iterable[str] = ()) -> None:
     install_cwd_last()
 
 
-def active() -> bool:
-    return _STATE is not None
-
-
 def _listing(items: list[str]) -> str:
     unique = list(dict.fromkeys(items))
     shown = ", ".join(unique[:12])
@@ -546,15 +533,11 @@ def seal(cell: str, token: str) -> None:
 
 
 def install_cwd_last() -> None:
-    """Let a notebook import a module that sits next to it, without letting it shadow a real one.
-
-    The grading kernel starts with the notebook's folder off ``sys.path`` (PYTHONSAFEPATH):
-    putting it last means ``numpy.py`` or ``autograder/`` next to the notebook is never imported
-    in place of the real package.
-    """
+    """The notebook's folder last on sys.path (the kernel starts with PYTHONSAFEPATH): a module
+    beside the notebook imports, but a ``numpy.py`` there never shadows the real package."""
     here = os.getcwd()
     if here not in sys.path:
         sys.path.append(here)
 
 
-__all__ = ["TamperingDetected", "guard", "repair", "seal", "snapshot", "STARTUP_LINE"]
+__all__ = ["TamperingDetected", "guard", "repair", "seal", "snapshot"]
