@@ -366,6 +366,12 @@ def check_schedule_values(fn: Callable[..., Any], name: str, seed: int = 10) -> 
         _check_run(fn, name, num_steps, kwargs, want)
 
 
+def _one_cycle_case(steps: int, max_lr: float, *values: float) -> tuple[int, dict]:
+    """A whole one-cycle run: its length and its keyword arguments."""
+    names = ("pct_start", "div_factor", "final_div_factor")
+    return steps, {"max_lr": max_lr, "total_steps": steps, **dict(zip(names, values, strict=True))}
+
+
 EDGE_CASES: dict[str, list[tuple[int, dict]]] = {
     "step_decay_lr": [
         (40, {"lr": 0.5, "step_size": 1, "gamma": 0.9}),  # decays on every step
@@ -385,37 +391,10 @@ EDGE_CASES: dict[str, list[tuple[int, dict]]] = {
         ),
         (9, {"lr": 2.0, "warmup_steps": 4, "total_steps": 8, "lr_min": 0.2, "start_factor": 0.25}),
     ],
-    "one_cycle_lr": [
-        (
-            100,
-            {
-                "max_lr": 1.0,
-                "total_steps": 100,
-                "pct_start": 0.25,
-                "div_factor": 25.0,
-                "final_div_factor": 1e4,
-            },
-        ),  # the peak at a whole step (24)
-        (
-            37,
-            {
-                "max_lr": 0.1,
-                "total_steps": 37,
-                "pct_start": 0.3,
-                "div_factor": 10.0,
-                "final_div_factor": 100.0,
-            },
-        ),  # the peak between two steps (10.1)
-        (
-            10,
-            {
-                "max_lr": 2.0,
-                "total_steps": 10,
-                "pct_start": 0.5,
-                "div_factor": 4.0,
-                "final_div_factor": 2.0,
-            },
-        ),
+    "one_cycle_lr": [  # (steps, max_lr, pct_start, div_factor, final_div_factor)
+        _one_cycle_case(100, 1.0, 0.25, 25.0, 1e4),  # the peak at a whole step (24)
+        _one_cycle_case(37, 0.1, 0.3, 10.0, 100.0),  # the peak between two steps (10.1)
+        _one_cycle_case(10, 2.0, 0.5, 4.0, 2.0),
     ],
 }
 
