@@ -8,10 +8,11 @@ and hands in the solution; student B fetches and submits the untouched release t
 REST API (the same endpoints the Assignments tab calls); the instructor collects, grades with the
 course's batch runner, returns feedback and exports grades; each student fetches their feedback.
 
-It checks the scores (full and zero), that each student reads only their own feedback, that no
-student can read the solutions, the gradebook or the instructor's references, that hidden tests
-appear in no student's files before feedback, and that students get JupyterLab without nbgrader's
-instructor extensions while the instructor has them.
+It checks the scores (every autograded point for A, whose written answer waits for a grade by
+hand, and zero for B), that each student reads only their own feedback, that no student can read
+the solutions, the gradebook or the instructor's references, that hidden tests appear in no
+student's files before feedback, and that students get JupyterLab without nbgrader's instructor
+extensions while the instructor has them.
 
 Needs root, Debian's chromium, configurable-http-proxy (npm) and jupyterhub (the ``hub`` extra);
 .ci/run installs them. Without them it skips, except under CI, where it fails. The screenshot goes
@@ -94,6 +95,13 @@ def _solution_sources() -> dict[str, str]:
         for cell in notebook["cells"]
         if cell["metadata"].get("nbgrader", {}).get("solution")
     }
+
+
+def _hand_graded_points() -> float:
+    """Points of the written answers (manually graded answer cells) in the assignment."""
+    notebook = json.loads((lab.REPO_ROOT / "solutions" / ASSIGNMENT / NOTEBOOK).read_text())
+    grading = [cell["metadata"].get("nbgrader", {}) for cell in notebook["cells"]]
+    return sum(float(g["points"]) for g in grading if g.get("grade") and g.get("solution"))
 
 
 def _hidden_lines() -> list[str]:
@@ -300,13 +308,15 @@ def test_one_assignment_through_a_term(hub_class: HubClass, tmp_path: Path) -> N
     text = html.unescape(re.sub(r"<[^>]+>", "", feedback[ann.name].read_text()))  # highlighted
     assert any(line in text for line in hidden), "hidden tests are not in A's feedback"
 
-    # Grades: full marks for A, zero for B.
+    # Grades: every autograded point for A (a written answer waits for a grade by hand, which
+    # nbgrader's export counts as 0), zero for B.
     term.run_as(teacher, [*nbgrader, "export"], cwd=course)
     with open(course / "grades.csv", newline="") as handle:
         rows = {row["student_id"]: row for row in csv.DictReader(handle)}
     assert set(rows) == {ann.name, ben.name}, rows
     full = float(rows[ann.name]["max_score"])
-    assert full > 0
-    assert float(rows[ann.name]["score"]) == full, rows[ann.name]
+    autograded = full - _hand_graded_points()
+    assert autograded > 0
+    assert float(rows[ann.name]["score"]) == autograded, rows[ann.name]
     assert float(rows[ben.name]["score"]) == 0.0, rows[ben.name]
-    print(f"scores: {ann.name} {full}/{full}, {ben.name} 0/{full}", file=sys.stderr)
+    print(f"scores: {ann.name} {autograded}/{full}, {ben.name} 0/{full}", file=sys.stderr)

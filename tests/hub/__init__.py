@@ -168,6 +168,7 @@ class HubClass:
         # Debian's Python: the project's may live where other users cannot run it (~root/.pyenv).
         env["COURSE_TORCH"] = f"torch=={importlib.metadata.version('torch')}"
         env["PYTHON"] = SYSTEM_PYTHON
+        builds: list[tuple[list[str], subprocess.Popen[bytes]]] = []
         for role, reuse_variable in (
             ("student", REUSE_STUDENT_ENV),
             ("instructor", REUSE_TEACHER_ENV),
@@ -182,12 +183,21 @@ class HubClass:
                 if role == "instructor":  # as make-instructor-env.sh leaves it
                     subprocess.run(["chgrp", "-R", self.instructors_group, reuse], check=True)
                 continue
-            subprocess.run(
-                ["bash", str(DEPLOY / f"make-{role}-env.sh"), str(target)],
-                check=True,
-                env=env,
-                timeout=1800,
-            )
+            command = ["bash", str(DEPLOY / f"make-{role}-env.sh"), str(target)]
+            # A session of its own, so that a failure elsewhere stops the script and its pip.
+            build = subprocess.Popen(command, env=env, start_new_session=True)
+            builds.append((command, build))
+        # Both at once: they are independent, and the test's longest step (about four minutes
+        # one after the other on 2 cores). If one fails, the other is stopped before close().
+        try:
+            for command, build in builds:
+                if build.wait(timeout=1800) != 0:
+                    raise subprocess.CalledProcessError(build.returncode, command)
+        finally:
+            for _, build in builds:
+                if build.poll() is None:
+                    os.killpg(build.pid, signal.SIGKILL)
+                    build.wait()
 
     def add_user(self, role: str, suffix: str) -> User:
         user = User(f"{self.prefix}_{suffix}", secrets.token_urlsafe(12), role)
