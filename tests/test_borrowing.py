@@ -157,7 +157,8 @@ ENV = grading_env(AUTOGRADE_TEST_CELL_TIMEOUT="60")
 EMPTY = "raise NotImplementedError()"
 NOTEBOOK_09_DELEGATION = """
 if "library" not in state:
-    state["library"] = torch.optim.Adam([p], lr=lr, betas=(beta1, beta2), eps=eps)
+    betas = (group["beta1"], group["beta2"])
+    state["library"] = torch.optim.Adam([p], lr=group["lr"], betas=betas, eps=group["eps"])
 state["library"].step()
 """
 # assignment -> exercise -> {student: answer body}; "empty" is every trick's honest twin.
