@@ -188,6 +188,11 @@ def _batches(
     return batches
 
 
+def _order(fn: Callable[..., Any], num_examples: int, batch_size: int, rng: Rng) -> np.ndarray:
+    """One epoch's order of the examples: the student's batches joined."""
+    return np.concatenate(_batches(fn, num_examples, batch_size, rng))
+
+
 def _expected_sizes(num_examples: int, batch_size: int) -> list[int]:
     full, rest = divmod(num_examples, batch_size)
     return [batch_size] * full + ([rest] if rest else [])
@@ -309,7 +314,7 @@ def check_indices_shuffled(fn: Callable[..., Any], seed: int = 31) -> None:
         positions = np.zeros((num_examples, num_examples), dtype=int)
         orders = set()
         for _ in range(epochs):
-            order = np.concatenate(_batches(fn, num_examples, 4, rng))
+            order = _order(fn, num_examples, 4, rng)
             if not np.array_equal(np.sort(order), np.arange(num_examples)):
                 fail(
                     f"minibatch_indices({num_examples}, 4, rng) did not return each example "
@@ -336,9 +341,7 @@ def check_indices_reshuffled(fn: Callable[..., Any], seed: int = 41) -> None:
         num_examples, batch_size, epochs = 50, 8, 5
         context = f"minibatch_indices({num_examples}, {batch_size}, rng)"
         rng = _rng(seed)
-        orders = [
-            np.concatenate(_batches(fn, num_examples, batch_size, rng)) for _ in range(epochs)
-        ]
+        orders = [_order(fn, num_examples, batch_size, rng) for _ in range(epochs)]
         repeats = [
             (i, j)
             for i in range(epochs)
@@ -348,10 +351,8 @@ def check_indices_reshuffled(fn: Callable[..., Any], seed: int = 41) -> None:
         if not repeats:
             return
         first, second = repeats[0]
-        same_for_other_seeds = np.array_equal(
-            np.concatenate(_batches(fn, num_examples, batch_size, _rng(seed + 1))),
-            np.concatenate(_batches(fn, num_examples, batch_size, _rng(seed + 2))),
-        )
+        others = [_order(fn, num_examples, batch_size, _rng(seed + k)) for k in (1, 2)]
+        same_for_other_seeds = np.array_equal(*others)
         uses_global = _global_state_changed_by(lambda: fn(num_examples, batch_size, _rng(seed)))
         if uses_global:
             fail(
@@ -398,9 +399,7 @@ def check_indices_reproducible(fn: Callable[..., Any], seed: int = 51) -> None:
         for global_seed in (1, 2):
             np.random.seed(global_seed)
             rng = _rng(seed)
-            runs.append(
-                [np.concatenate(_batches(fn, num_examples, batch_size, rng)) for _ in range(3)]
-            )
+            runs.append([_order(fn, num_examples, batch_size, rng) for _ in range(3)])
         for epoch, (a, b) in enumerate(zip(*runs, strict=True)):
             if not np.array_equal(a, b):
                 fail(
@@ -410,10 +409,7 @@ def check_indices_reproducible(fn: Callable[..., Any], seed: int = 51) -> None:
                     hint="draw the order from the rng argument only: the same seed must give "
                     "the same batches, so an experiment can be repeated exactly",
                 )
-        others = [
-            np.concatenate(_batches(fn, num_examples, batch_size, _rng(seed + k)))
-            for k in range(1, 4)
-        ]
+        others = [_order(fn, num_examples, batch_size, _rng(seed + k)) for k in range(1, 4)]
         if all(np.array_equal(o, runs[0][0]) for o in others):
             fail(
                 f"{context}: generators with different seeds all gave the same batches: the "
