@@ -55,6 +55,12 @@ def without(*cells: str) -> float:
     return AUTOGRADED - sum(POINTS[c] for c in cells)
 
 
+def from_on(cell: str) -> list[str]:
+    """``cell`` and every autograded cell after it: what a kernel that cannot be stopped costs."""
+    order = list(graded_points(SOLUTION, autograded_only=True))
+    return order[order.index(cell) :]
+
+
 # Grading settings for this test: short time limits, so that the infinite loops end quickly.
 ENV = grading_env(AUTOGRADE_TEST_CELL_TIMEOUT="8", AUTOGRADE_CELL_TIMEOUT="60")
 NBGRADER_ARGS = ("--ResilientExecute.probe_timeout=5",)
@@ -275,7 +281,7 @@ CASES = [
         ),
         (LR,),
         (GD, LOOP),
-        without(*CELLS[LR]),
+        without(*from_on(CELLS[LR][0])),
         says=("UnresponsiveKernelError", "could not be stopped"),
         what="loops forever and ignores the interrupt",
     ),
