@@ -48,13 +48,7 @@ def _numbers(param_shapes: Sequence[Shape]) -> int:
 def optimizer_state_bytes(
     optimizer: str, param_shapes: Sequence[Shape], dtype: Any = np.float32
 ) -> int:
-    """Reference: bytes of per-parameter optimizer state for parameters of these shapes.
-
-    optimizer: one of OPTIMIZERS; anything else raises ValueError.
-    param_shapes: one shape (a tuple of ints) per parameter tensor; () is a single number.
-    dtype: anything np.dtype accepts (np.float32, "float64", np.dtype("float16"), ...).
-    Returns a Python int: (state arrays per parameter) * (numbers) * (bytes per number).
-    """
+    """Reference: state arrays x numbers x bytes per number (an int); unknown names raise."""
     if optimizer not in STATE_ARRAYS:
         raise ValueError(f"unknown optimizer {optimizer!r}; expected one of {OPTIMIZERS}")
     return STATE_ARRAYS[optimizer] * _numbers(param_shapes) * np.dtype(dtype).itemsize
@@ -90,22 +84,6 @@ def _changed(
         return total
 
     return compute
-
-
-def _sum_of_dims(param_shapes: Sequence[Shape]) -> int:
-    return sum(sum(int(n) for n in shape) for shape in param_shapes)
-
-
-def _first_only(param_shapes: Sequence[Shape]) -> int:
-    return _numbers(list(param_shapes)[:1])
-
-
-def _last_only(param_shapes: Sequence[Shape]) -> int:
-    return _numbers(list(param_shapes)[-1:])
-
-
-def _tensors(param_shapes: Sequence[Shape]) -> int:
-    return len(param_shapes)
 
 
 _ONE_EACH = {"sgd": 0, "momentum": 1, "rmsprop": 1, "adam": 1, "adamw": 1, "lion": 1}
@@ -158,15 +136,13 @@ MISTAKES: list[Mistake] = [
         "RMSprop keeps only its cache of squared gradients: one array per parameter",
         _with_arrays(dict(STATE_ARRAYS, rmsprop=2)),
     ),
-    Mistake(
-        "Adam's step counter counted (one number per parameter tensor)",
-        "the convention counts only per-parameter arrays; leave out the step counter t",
-        _changed(per_tensor=4),
-    ),
-    Mistake(
-        "Adam's step counter counted (one number per parameter tensor)",
-        "the convention counts only per-parameter arrays; leave out the step counter t",
-        _changed(per_tensor=8),
+    *(
+        Mistake(
+            "Adam's step counter counted (one number per parameter tensor)",
+            "the convention counts only per-parameter arrays; leave out the step counter t",
+            _changed(per_tensor=size),
+        )
+        for size in (4, 8)
     ),
     Mistake(
         "Adam's step counter counted (one 8-byte integer)",
@@ -176,22 +152,22 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "each shape's dimensions added instead of multiplied",
         "a (256, 784) weight holds 256 * 784 numbers: use math.prod(shape)",
-        _changed(count=_sum_of_dims),
+        _changed(count=lambda shapes: sum(sum(int(n) for n in s) for s in shapes)),
     ),
     Mistake(
         "tensors counted instead of the numbers in them",
         "add up the sizes of the tensors: math.prod(shape) numbers for each shape",
-        _changed(count=_tensors),
+        _changed(count=len),
     ),
     Mistake(
         "only the first parameter tensor counted",
         "add up the numbers over *every* shape in param_shapes",
-        _changed(count=_first_only),
+        _changed(count=lambda shapes: _numbers(list(shapes)[:1])),
     ),
     Mistake(
         "only the last parameter tensor counted",
         "add up the numbers over *every* shape in param_shapes (is the sum inside the loop?)",
-        _changed(count=_last_only),
+        _changed(count=lambda shapes: _numbers(list(shapes)[-1:])),
     ),
 ]
 
@@ -234,11 +210,7 @@ Case = tuple[str, list[Shape], Any]
 
 
 def _run_cases(fn: Callable[..., Any], prop: str, cases: Sequence[Case]) -> None:
-    """Call the student's function on every case and compare with the reference.
-
-    A known mistake is named when it reproduces every case; otherwise the first wrong case is
-    shown (naming a mistake that matches that case, if one does).
-    """
+    """Compare every case; name a mistake that reproduces all cases, else the first wrong one."""
     got: list[float] = []
     for optimizer, shapes, dtype in cases:
         result = call(fn, "optimizer_state_bytes", optimizer, list(shapes), dtype)
@@ -259,16 +231,14 @@ def _run_cases(fn: Callable[..., Any], prop: str, cases: Sequence[Case]) -> None
         f"{prop}: {_call_text(optimizer, shapes, dtype)} returned {got[wrong]:,.6g}, "
         f"expected {want[wrong]:,}"
     )
-    for mistake in MISTAKES:
-        if got == [mistake.compute(*case) for case in cases]:
-            fail(
-                f"{head}. Your result matches a known mistake, {mistake.name}.", hint=mistake.advice
-            )
-    for mistake in MISTAKES:
-        if got[wrong] == mistake.compute(*cases[wrong]):
-            fail(
-                f"{head}. Your result matches a known mistake, {mistake.name}.", hint=mistake.advice
-            )
+    guesses = [(mistake, [mistake.compute(*case) for case in cases]) for mistake in MISTAKES]
+    matched = [m for m, guess in guesses if guess == got]
+    matched += [m for m, guess in guesses if guess[wrong] == got[wrong]]
+    if matched:
+        fail(
+            f"{head}. Your result matches a known mistake, {matched[0].name}.",
+            hint=matched[0].advice,
+        )
     fail(
         f"{head} ({_explain(optimizer, shapes, dtype)}).",
         hint="bytes = (state arrays per parameter) * (numbers in all parameters) * "
@@ -298,15 +268,8 @@ def check_dtypes(fn: Callable[..., Any], seed: int = 73) -> None:
     """Bytes per number follow the dtype: float16, float32 and float64, in every spelling."""
     rng = np.random.default_rng(seed)
     shapes = _random_shapes(rng, 3)
-    spellings = [
-        np.float16,
-        np.float64,
-        np.float32,
-        "float64",
-        "float16",
-        np.dtype("float64"),
-        np.dtype("float16"),
-    ]
+    spellings = [np.float16, np.float64, np.float32, "float64", "float16"]
+    spellings += [np.dtype("float64"), np.dtype("float16")]
     cases = [(name, shapes, dtype) for dtype in spellings for name in OPTIMIZERS]
     _run_cases(fn, "Bytes per number from the dtype", cases)
 
