@@ -20,12 +20,7 @@ from typing import Any
 import numpy as np
 
 from autograder import references as ref
-from autograder.kit.core import (
-    Mistake,
-    call,
-    check_numbers,
-    substituted,
-)
+from autograder.kit.core import Mistake, call, check_numbers, substituted
 from autograder.kit.update_rules import (
     UpdateRule,
     check_inputs_unchanged,
@@ -108,8 +103,7 @@ ADAGRAD = UpdateRule(
 def _gradients(
     rng: np.random.Generator, shape: tuple[int, ...], steps: int, dtype: Any = np.float64
 ) -> list[np.ndarray]:
-    """Gradients whose size differs by coordinate (1e-3 to 10) and changes over time; a quarter
-    of the coordinates are rare (zero on most steps), as Adagrad's sparse features are."""
+    """Gradients of sizes 1e-3 to 10 by coordinate, a quarter of them rare (sparse features)."""
     per_coordinate = 10.0 ** rng.uniform(-3, 1, size=shape)
     rare = rng.random(shape) < 0.25
     grads = []
@@ -145,20 +139,10 @@ def check_adagrad_trajectory(fn: Callable[..., Any], steps: int = 200, seed: int
     for shape in [(6,), (3, 4)]:
         _compare(fn, rng.standard_normal(shape), _gradients(rng, shape, steps), "random gradients")
     start = 10.0 ** rng.uniform(-2, 2, size=5)
-    _compare(
-        fn,
-        rng.standard_normal(5),
-        _gradients(rng, (5,), 30),
-        "a non-zero sum_sq passed in",
-        sum_sq=start,
-    )
-    _compare(
-        fn,
-        rng.standard_normal(5),
-        _gradients(rng, (5,), 60),
-        "other hyperparameters",
-        hyper={"lr": 0.3, "eps": 1e-3},
-    )
+    params, grads = rng.standard_normal(5), _gradients(rng, (5,), 30)
+    _compare(fn, params, grads, "a non-zero sum_sq passed in", sum_sq=start)
+    params, grads = rng.standard_normal(5), _gradients(rng, (5,), 60)
+    _compare(fn, params, grads, "other hyperparameters", hyper={"lr": 0.3, "eps": 1e-3})
 
 
 def check_adagrad_shapes_and_dtypes(fn: Callable[..., Any], seed: int = 405) -> None:
@@ -204,44 +188,41 @@ def steady_effective_lr(
     return lr / (math.sqrt(after_1) + eps), lr / (math.sqrt(after_2) + eps)
 
 
-def _both(lr: float, eps: float, cache_1: float, cache_2: float) -> tuple[float, float]:
-    return lr / (math.sqrt(cache_1) + eps), lr / (math.sqrt(cache_2) + eps)
+def _from_caches(caches: Callable[[float, float, float], tuple]) -> Callable[..., tuple]:
+    """A wrong answer: lr / (sqrt(cache) + eps) for the two caches ``caches(g1, g2, beta)``."""
+
+    def compute(lr: float, g1: float, g2: float, beta: float = 0.9, eps: float = 1e-8) -> tuple:
+        return tuple(lr / (math.sqrt(c) + eps) for c in caches(g1, g2, beta))
+
+    return compute
 
 
 STEADY_LR_MISTAKES = (
     Mistake(
         "the first step's value (a cache of (1 - beta) * g**2) instead of the steady state",
         "the cache starts at zero and fills up over many steps; the question is where it settles",
-        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
-            lr, eps, (1 - beta) * g1 * g1, (1 - beta) * g2 * g2
-        ),
+        _from_caches(lambda g1, g2, beta: ((1 - beta) * g1 * g1, (1 - beta) * g2 * g2)),
     ),
     Mistake(
         "only the latest gradient counted (a cache of g**2)",
         "the cache remembers earlier steps too, weighted by powers of beta",
-        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(lr, eps, g1 * g1, g2 * g2),
+        _from_caches(lambda g1, g2, beta: (g1 * g1, g2 * g2)),
     ),
     Mistake(
         "the plain mean of the two squared gradients, the same after both steps",
         "the most recent squared gradient weighs more than the one before it",
-        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
-            lr, eps, (g1 * g1 + g2 * g2) / 2, (g1 * g1 + g2 * g2) / 2
-        ),
+        _from_caches(lambda g1, g2, beta: ((g1 * g1 + g2 * g2) / 2, (g1 * g1 + g2 * g2) / 2)),
     ),
     Mistake(
         "the gradients averaged before squaring (opposite signs cancel)",
         "the cache adds up squared gradients, so a sign never cancels anything",
-        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
-            lr, eps, ((g1 + g2) / 2) ** 2, ((g1 + g2) / 2) ** 2
-        ),
+        _from_caches(lambda g1, g2, beta: (((g1 + g2) / 2) ** 2, ((g1 + g2) / 2) ** 2)),
     ),
     Mistake(
         "one cache update from the other gradient's square instead of the steady cycle",
         "the cache before a g1 step is itself the result of the cycle, not just the other "
         "gradient squared: write both updates and solve them together",
-        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
-            lr, eps, beta * g2 * g2 + (1 - beta) * g1 * g1, beta * g1 * g1 + (1 - beta) * g2 * g2
-        ),
+        _from_caches(lambda x, y, b: (b * y * y + (1 - b) * x * x, b * x * x + (1 - b) * y * y)),
     ),
     Mistake(
         "the two results in the wrong order (after a g2 step first)",
@@ -251,9 +232,7 @@ STEADY_LR_MISTAKES = (
     Mistake(
         "the two cache equations solved with weights that do not add up to 1",
         "check your solution of the two cache equations: with g1 = g2 the cache must be g**2",
-        lambda lr, g1, g2, beta=0.9, eps=1e-8: _both(
-            lr, eps, g1 * g1 + beta * g2 * g2, g2 * g2 + beta * g1 * g1
-        ),
+        _from_caches(lambda g1, g2, beta: (g1 * g1 + beta * g2 * g2, g2 * g2 + beta * g1 * g1)),
     ),
     Mistake(
         "eps inside the square root",
