@@ -9,6 +9,7 @@ torch.optim.lr_scheduler; one run per check is also built with torch itself on t
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -36,8 +37,6 @@ SCHEDULERS, CLIPPING = ("torch.optim",), ("torch.nn.utils",)
 # --- torch, built from the same arguments ---------------------------------------------------------
 def torch_schedule(name: str, num_steps: int, **kwargs: float) -> np.ndarray:
     """The learning rates torch.optim.lr_scheduler gives for steps 0 .. num_steps - 1."""
-    import warnings
-
     import torch
     from torch.optim import lr_scheduler as sched
 
@@ -413,14 +412,11 @@ def check_schedule_edge_cases(fn: Callable[..., Any], name: str) -> None:
 
 
 # --- clipping by global norm ----------------------------------------------------------------------
-def _per_tensor(grads: Sequence[np.ndarray], max_norm: float) -> tuple[list, float]:
-    clipped = [g * min(1.0, max_norm / (np.linalg.norm(g) + ref.CLIP_EPS)) for g in grads]
-    return clipped, ref.clip_by_global_norm(grads, max_norm)[1]
-
-
-def _never_capped(grads: Sequence[np.ndarray], max_norm: float) -> tuple[list, float]:
-    total = ref.clip_by_global_norm(grads, max_norm)[1]
-    return [g * (max_norm / (total + ref.CLIP_EPS)) for g in grads], total
+def _scaled(grads: list, max_norm: float, total: Any = None, cap=True, eps=ref.CLIP_EPS) -> tuple:
+    """A wrong clipping: ``total`` (the global norm by default) with the cap or eps changed."""
+    total = ref.clip_by_global_norm(grads, max_norm)[1] if total is None else total
+    factor = max_norm / (total + eps)
+    return [g * (min(1.0, factor) if cap else factor) for g in grads], total
 
 
 def _norm_after(grads: Sequence[np.ndarray], max_norm: float) -> tuple[list, float]:
@@ -428,31 +424,19 @@ def _norm_after(grads: Sequence[np.ndarray], max_norm: float) -> tuple[list, flo
     return clipped, float(np.sqrt(sum(np.sum(g**2) for g in clipped)))
 
 
-def _squared(grads: Sequence[np.ndarray], max_norm: float) -> tuple[list, float]:
-    total = ref.clip_by_global_norm(grads, max_norm)[1] ** 2
-    return [g * min(1.0, max_norm / (total + ref.CLIP_EPS)) for g in grads], total
-
-
-def _summed_norms(grads: Sequence[np.ndarray], max_norm: float) -> tuple[list, float]:
-    total = float(sum(np.linalg.norm(g) for g in grads))
-    return [g * min(1.0, max_norm / (total + ref.CLIP_EPS)) for g in grads], total
-
-
-def _no_eps(grads: Sequence[np.ndarray], max_norm: float) -> tuple[list, float]:
-    total = ref.clip_by_global_norm(grads, max_norm)[1]
-    return [g * min(1.0, max_norm / total) for g in grads], total
-
-
 CLIP_MISTAKES = [
     Mistake(
         "each tensor clipped separately instead of by the global norm",
         "one norm for all the gradients together, and one scale factor for all of them",
-        _per_tensor,
+        lambda grads, max_norm: (
+            [_scaled([g], max_norm, np.linalg.norm(g))[0][0] for g in grads],
+            _scaled(grads, max_norm)[1],
+        ),
     ),
     Mistake(
         "clipping that changes gradients below the threshold",
         "gradients whose global norm is already below max_norm must come back unchanged",
-        _never_capped,
+        lambda grads, max_norm: _scaled(grads, max_norm, None, False),
     ),
     Mistake(
         "the norm returned after clipping instead of before",
@@ -462,17 +446,17 @@ CLIP_MISTAKES = [
     Mistake(
         "the squared norm instead of the norm",
         "take the square root of the sum of squares",
-        _squared,
+        lambda grads, max_norm: _scaled(grads, max_norm, _scaled(grads, max_norm)[1] ** 2),
     ),
     Mistake(
         "the per-tensor norms added up instead of combined",
         "the global norm is the norm of all entries together: sqrt of the sum of all squares",
-        _summed_norms,
+        lambda grads, max_norm: _scaled(grads, max_norm, sum(np.linalg.norm(g) for g in grads)),
     ),
     Mistake(
         "no 1e-6 added to the norm",
         "include the small constant that torch adds to the norm (section 2)",
-        _no_eps,
+        lambda grads, max_norm: _scaled(grads, max_norm, None, True, 0.0),
     ),
 ]
 
@@ -568,27 +552,8 @@ def check_clip_inputs_and_dtypes(fn: Callable[..., Any]) -> None:
 
 
 # --- the learning-rate range test ----------------------------------------------------------------
-def _range_linear(grad_fn, loss_fn, x0, lr_start, lr_end, n):  # noqa: ANN001, ANN202
-    lrs = np.linspace(lr_start, lr_end, n)
-    return _range_with(lrs, grad_fn, loss_fn, x0, after=True)
-
-
-def _range_before(grad_fn, loss_fn, x0, lr_start, lr_end, n):  # noqa: ANN001, ANN202
-    lrs = ref.lr_range_test(grad_fn, loss_fn, x0, lr_start, lr_end, n)[0]
-    return _range_with(lrs, grad_fn, loss_fn, x0, after=False)
-
-
-def _range_no_tenth(grad_fn, loss_fn, x0, lr_start, lr_end, n):  # noqa: ANN001, ANN202
-    lrs, losses, suggested = ref.lr_range_test(grad_fn, loss_fn, x0, lr_start, lr_end, n)
-    return lrs, losses, suggested * 10.0
-
-
-def _range_short(grad_fn, loss_fn, x0, lr_start, lr_end, n):  # noqa: ANN001, ANN202
-    lrs = lr_start * (lr_end / lr_start) ** (np.arange(n) / n)
-    return _range_with(lrs, grad_fn, loss_fn, x0, after=True)
-
-
-def _range_with(lrs, grad_fn, loss_fn, x0, after: bool):  # noqa: ANN001, ANN202
+def _range_with(lrs, grad_fn, loss_fn, x0, after: bool = True):  # noqa: ANN001, ANN202
+    """A range test over the rates ``lrs``, recording the loss after (or before) each step."""
     x = np.array(x0, dtype=float)
     losses = []
     for rate in lrs:
@@ -604,22 +569,28 @@ RANGE_MISTAKES = [
         "evenly spaced rates instead of geometrically spaced ones",
         "each rate is the previous one times the same factor, so that every decade gets as many "
         "steps",
-        _range_linear,
+        lambda grad_fn, loss_fn, x0, start, end, n: _range_with(
+            np.linspace(start, end, n), grad_fn, loss_fn, x0
+        ),
     ),
     Mistake(
         "the loss recorded before each step instead of after it",
         "losses[k] is the loss the step with lrs[k] led to",
-        _range_before,
+        lambda grad_fn, loss_fn, x0, start, end, n: _range_with(
+            ref.lr_range_test(grad_fn, loss_fn, x0, start, end, n)[0], grad_fn, loss_fn, x0, False
+        ),
     ),
     Mistake(
         "the rate at the lowest loss suggested as it is",
         "the lowest loss comes just before the run blows up: suggest a rate well below it",
-        _range_no_tenth,
+        lambda *args: (*ref.lr_range_test(*args)[:2], ref.lr_range_test(*args)[2] * 10.0),
     ),
     Mistake(
         "rates that stop one factor short of lr_end",
         "the last rate, lrs[num_steps - 1], is lr_end itself",
-        _range_short,
+        lambda grad_fn, loss_fn, x0, start, end, n: _range_with(
+            start * (end / start) ** (np.arange(n) / n), grad_fn, loss_fn, x0
+        ),
     ),
 ]
 
