@@ -226,46 +226,35 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake(
             "the peak at step pct_start * total_steps (torch's phase boundary is one step earlier)",
             "read section 2's convention again: at which step does the climb end?",
-            _run_of(lambda k, **kw: _one_cycle_variant(k, **kw, peak_offset=0.0)),
+            _run_of(lambda k, **kw: _one_cycle_variant(k, "peak", **kw)),
         ),
         Mistake(
             "straight lines instead of cosine curves",
             "both phases follow half a cosine, like cosine_lr",
-            _run_of(lambda k, **kw: _one_cycle_variant(k, **kw, linear=True)),
+            _run_of(lambda k, **kw: _one_cycle_variant(k, "linear", **kw)),
         ),
         Mistake(
             "a final rate of max_lr / final_div_factor",
             "final_div_factor divides the *starting* rate, max_lr / div_factor",
-            _run_of(lambda k, **kw: _one_cycle_variant(k, **kw, final_of_max=True)),
+            _run_of(lambda k, **kw: _one_cycle_variant(k, "final_of_max", **kw)),
         ),
         Mistake(
             "a descent that ends at step total_steps instead of total_steps - 1",
             "the last update of the run, step total_steps - 1, uses the final rate",
-            _run_of(lambda k, **kw: _one_cycle_variant(k, **kw, end_offset=0.0)),
+            _run_of(lambda k, **kw: _one_cycle_variant(k, "end", **kw)),
         ),
     ],
 }
 
 
-def _one_cycle_variant(
-    k: int,
-    max_lr: float,
-    total_steps: int,
-    pct_start: float,
-    div_factor: float,
-    final_div_factor: float,
-    *,
-    peak_offset: float = -1.0,
-    end_offset: float = -1.0,
-    final_of_max: bool = False,
-    linear: bool = False,
-) -> float:
-    """One-cycle with one of its details changed (the defaults give the right schedule)."""
-    initial = max_lr / div_factor
-    final = (max_lr if final_of_max else initial) / final_div_factor
-    peak = pct_start * total_steps + peak_offset
-    end = total_steps + end_offset
-    shape = (lambda f: 1.0 - f) if linear else _half_cosine
+def _one_cycle_variant(k: int, change: str = "", **kw: float) -> float:
+    """One-cycle with the detail ``change`` names done wrong ("" gives the right schedule)."""
+    initial = kw["max_lr"] / kw["div_factor"]
+    final = (kw["max_lr"] if change == "final_of_max" else initial) / kw["final_div_factor"]
+    peak = kw["pct_start"] * kw["total_steps"] - (change != "peak")
+    end = kw["total_steps"] - (change != "end")
+    max_lr = kw["max_lr"]
+    shape = (lambda f: 1.0 - f) if change == "linear" else _half_cosine
     if k <= peak:
         return max_lr + (initial - max_lr) * shape(k / peak)
     return final + (max_lr - final) * shape((k - peak) / (end - peak))
@@ -325,11 +314,8 @@ def _random_cases(name: str, rng: np.random.Generator) -> list[tuple[int, dict]]
         lr = float(rng.uniform(0.01, 1.0))
         total = int(rng.integers(200, 320))
         if name == "step_decay_lr":
-            kwargs = {
-                "lr": lr,
-                "step_size": int(rng.choice([1, 3, int(rng.integers(20, 70))])),
-                "gamma": float(rng.uniform(0.3, 0.95)),
-            }
+            step_size = int(rng.choice([1, 3, int(rng.integers(20, 70))]))
+            kwargs = {"lr": lr, "step_size": step_size, "gamma": float(rng.uniform(0.3, 0.95))}
         elif name == "cosine_lr":
             kwargs = {"lr": lr, "total_steps": total, "lr_min": float(lr * rng.uniform(0.01, 0.3))}
             total += 1  # the floor itself is part of the check
@@ -601,7 +587,8 @@ def _quadratic(curvatures: np.ndarray) -> tuple[Callable, Callable]:
 
 def _check_range_case(
     fn: Callable[..., Any], curvatures: np.ndarray, x0: np.ndarray, span: tuple, n: int
-) -> None:
+) -> float:
+    """Check one range test on a quadratic; return the student's suggested rate."""
     grad_fn, loss_fn = _quadratic(curvatures)
     context = (
         f"lr_range_test on a quadratic with curvatures {describe(curvatures)}, "
@@ -628,7 +615,7 @@ def _check_range_case(
         )
 
     if same(want):
-        return
+        return suggested
     fail_if_known_mistake(context, RANGE_MISTAKES, (grad_fn, loss_fn, x0, *span, n), same)
     for label, got, expected, hint in (
         ("lrs", lrs, want[0], "geometric steps from lr_start to lr_end, both included"),
@@ -641,6 +628,7 @@ def _check_range_case(
                 f"  got:      {describe(got)}",
                 hint=hint,
             )
+    return suggested
 
 
 def check_range_values(fn: Callable[..., Any], seed: int = 41) -> None:
@@ -657,11 +645,8 @@ def check_range_known_answer(fn: Callable[..., Any]) -> None:
     factor 3 of that limit and the suggestion a decade below it."""
     for curvature in (0.5, 4.0, 50.0):
         curvatures = np.full(2, curvature)
-        _check_range_case(fn, curvatures, np.array([1.0, -2.0]), (1e-5, 100.0), 80)
-        grad_fn, loss_fn = _quadratic(curvatures)
-        result = call(fn, "lr_range_test", grad_fn, loss_fn, np.array([1.0, -2.0]), 1e-5, 100.0, 80)
+        suggested = _check_range_case(fn, curvatures, np.array([1.0, -2.0]), (1e-5, 100.0), 80)
         limit = 2.0 / curvature
-        suggested = as_number(result[2], "lr_range_test", "the suggested learning rate")
         if not limit / 30 <= suggested <= limit * 0.3:
             fail(
                 f"lr_range_test on f = {curvature:g} |x|^2 / 2 suggested {suggested:.4g}; the "
