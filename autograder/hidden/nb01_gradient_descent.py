@@ -35,11 +35,6 @@ def max_stable_learning_rate(hessian: np.ndarray) -> float:
     return float(2.0 / np.linalg.eigvalsh(np.asarray(hessian, dtype=float)).max())
 
 
-def _frozen_gradient(grad_fn: Callable[..., Any], x0: np.ndarray, lr: float, n: int) -> np.ndarray:
-    g0 = grad_fn(x0)
-    return np.array([x0 - k * lr * g0 for k in range(n + 1)])
-
-
 LOOP_MISTAKES = [
     Mistake(
         "the starting point left out of the trajectory",
@@ -54,7 +49,9 @@ LOOP_MISTAKES = [
     Mistake(
         "the gradient taken at the starting point on every step",
         "call grad_fn at the *current* point inside the loop",
-        lambda grad_fn, x0, lr, n: _frozen_gradient(grad_fn, x0, lr, n) if n > 1 else None,
+        lambda grad_fn, x0, lr, n: (
+            np.array([x0 - k * lr * grad_fn(x0) for k in range(n + 1)]) if n > 1 else None
+        ),
     ),
 ]
 
@@ -219,14 +216,6 @@ def gd_steps_to_tolerance(curvatures, start, lr: float, tol: float) -> int:
     return int(steps.max())
 
 
-def _one_direction(pick):
-    def compute(curvatures, start, lr, tol):
-        i = pick(np.asarray(curvatures))
-        return _steps_per_direction(curvatures, start, lr, tol)[i]
-
-    return compute
-
-
 STEPS_HINT = (
     "follow each coordinate on its own: how much one step multiplies it, what k steps do, and "
     "the first whole k at which its size is at most tol; then ask which coordinate finishes last"
@@ -237,12 +226,12 @@ STEPS_MISTAKES = [
         "only the flattest direction",
         "near the stability limit the steepest direction shrinks even more slowly: every "
         "coordinate must reach tol, so each one needs its own count",
-        _one_direction(np.argmin),
+        lambda c, s, lr, tol: _steps_per_direction(c, s, lr, tol)[np.argmin(c)],
     ),
     Mistake(
         "only the steepest direction",
         "at small learning rates the flat directions are the slow ones: count every coordinate",
-        _one_direction(np.argmax),
+        lambda c, s, lr, tol: _steps_per_direction(c, s, lr, tol)[np.argmax(c)],
     ),
     Mistake(
         "rounded down (one step short)",
