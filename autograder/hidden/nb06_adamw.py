@@ -183,23 +183,13 @@ def check_decay_random(fn: Callable[..., Any], seed: int = 61) -> None:
 
 def check_decay_tiny(fn: Callable[..., Any]) -> None:
     """Tiny lr*weight_decay over long runs (the float32 pitfall: 1 - 1e-9 rounds to 1)."""
-    for lr, weight_decay, steps in [
-        (1e-5, 1e-4, 10**6),
-        (1e-5, 1e-4, 10**7),
-        (3e-6, 0.01, 10**7),
-        (1e-4, 1e-4, 10**7),
-    ]:
+    cases = [(1e-5, 1e-4, 10**6), (1e-5, 1e-4, 10**7), (3e-6, 0.01, 10**7), (1e-4, 1e-4, 10**7)]
+    for lr, weight_decay, steps in cases:
         _check_decay_case(fn, lr, weight_decay, steps)
 
 
 def check_decay_edge_cases(fn: Callable[..., Any]) -> None:
     """Zero steps, one step, no decay, lr*weight_decay of 1, and a factor below zero."""
-    for lr, weight_decay, steps in [
-        (0.01, 0.1, 0),
-        (0.01, 0.1, 1),
-        (0.001, 0.0, 500),
-        (0.5, 2.0, 3),
-        (0.5, 0.8, 7),
-        (1.0, 1.5, 5),
-    ]:
+    cases = [(0.01, 0.1, 0), (0.01, 0.1, 1), (0.001, 0.0, 500), (0.5, 2.0, 3), (0.5, 0.8, 7)]
+    for lr, weight_decay, steps in [*cases, (1.0, 1.5, 5)]:
         _check_decay_case(fn, lr, weight_decay, steps)
