@@ -28,14 +28,7 @@ from typing import Any
 import numpy as np
 
 from autograder import references as ref
-from autograder.kit.core import (
-    Mistake,
-    as_number,
-    call,
-    check_numbers,
-    fail,
-    substituted,
-)
+from autograder.kit.core import Mistake, as_number, call, check_numbers, fail, substituted
 from autograder.kit.update_rules import (
     UpdateRule,
     check_inputs_unchanged,
@@ -55,11 +48,8 @@ def steady_state_speedup(beta: float) -> float:
 
 
 def momentum_speedup(beta: float, num_steps: int) -> float:
-    """Reference: distance with momentum / distance with plain SGD after num_steps constant steps.
-
-    Simulated in float64 (lr = g = 1) rather than summed in closed form, which would lose digits
-    to cancellation when beta is close to 1.
-    """
+    """Reference: momentum's distance over plain SGD's after num_steps steps on a constant slope."""
+    # simulated (lr = g = 1): the closed form loses digits to cancellation when beta is near 1
     beta = float(beta)
     velocity = 0.0
     distance = 0.0
@@ -344,14 +334,9 @@ def check_nesterov_values(fn: Callable[..., Any], seed: int = 47) -> None:
     params, grad = np.array([1.0, -2.0, 0.5]), np.array([0.5, -1.0, 0.25])
     call(fn, "nesterov_step", params, grad, np.abs(grad), **NESTEROV.hyper)
     for shape, lr, beta in [((5,), 0.05, 0.9), ((4,), 0.3, 0.5), ((2, 3), 0.01, 0.99)]:
-        _nesterov_compare(
-            fn,
-            rng.standard_normal(shape),
-            random_gradients(rng, shape, 1, np.float64),
-            "one step from a random velocity",
-            {"lr": lr, "beta": beta},
-            rng.standard_normal(shape),
-        )
+        params, grads = rng.standard_normal(shape), random_gradients(rng, shape, 1, np.float64)
+        hyper, velocity = {"lr": lr, "beta": beta}, rng.standard_normal(shape)
+        _nesterov_compare(fn, params, grads, "one step from a random velocity", hyper, velocity)
 
 
 def check_nesterov_trajectory(fn: Callable[..., Any], steps: int = 30, seed: int = 53) -> None:
