@@ -55,15 +55,6 @@ def optimizer_state_bytes(
 
 
 # --- known mistakes ------------------------------------------------------------------------------
-def _with_arrays(arrays: dict[str, int]) -> Callable[..., int]:
-    """A count that uses a wrong number of state arrays for some optimizers."""
-
-    def compute(optimizer: str, param_shapes: Sequence[Shape], dtype: Any = np.float32) -> int:
-        return arrays[optimizer] * _numbers(param_shapes) * np.dtype(dtype).itemsize
-
-    return compute
-
-
 def _changed(
     *,
     extra_arrays: int = 0,
@@ -72,13 +63,13 @@ def _changed(
     count: Callable[[Sequence[Shape]], int] = _numbers,
     per_tensor: int = 0,
     once: int = 0,
+    arrays: dict[str, int] = STATE_ARRAYS,
 ) -> Callable[..., int]:
     """The reference with one thing changed (the mistake), for every optimizer."""
 
     def compute(optimizer: str, param_shapes: Sequence[Shape], dtype: Any = np.float32) -> int:
         size = np.dtype(dtype).itemsize if itemsize is None else itemsize
-        arrays = STATE_ARRAYS[optimizer]
-        total = (arrays + extra_arrays) * count(param_shapes) * size * factor
+        total = (arrays[optimizer] + extra_arrays) * count(param_shapes) * size * factor
         if optimizer in ("adam", "adamw"):
             total += per_tensor * len(param_shapes) + once
         return total
@@ -103,7 +94,7 @@ MISTAKES: list[Mistake] = [
     Mistake(
         "Adam and AdamW counted with one state array",
         "Adam and AdamW keep two arrays per parameter: m (the mean) and v (the mean square)",
-        _with_arrays(_ONE_EACH),
+        _changed(arrays=_ONE_EACH),
     ),
     Mistake(
         "the dtype's size ignored (always 4 bytes per number)",
@@ -124,17 +115,17 @@ MISTAKES: list[Mistake] = [
         "Lion counted with two state arrays, like Adam",
         "Lion keeps only its momentum m; the interpolation beta1*m + (1-beta1)*g is computed "
         "on the fly and never stored",
-        _with_arrays(dict(STATE_ARRAYS, lion=2)),
+        _changed(arrays=dict(STATE_ARRAYS, lion=2)),
     ),
     Mistake(
         "momentum counted as stateless, like plain SGD",
         "SGD with momentum keeps a velocity array with the shape of every parameter",
-        _with_arrays(dict(STATE_ARRAYS, momentum=0)),
+        _changed(arrays=dict(STATE_ARRAYS, momentum=0)),
     ),
     Mistake(
         "RMSprop counted with two state arrays, like Adam",
         "RMSprop keeps only its cache of squared gradients: one array per parameter",
-        _with_arrays(dict(STATE_ARRAYS, rmsprop=2)),
+        _changed(arrays=dict(STATE_ARRAYS, rmsprop=2)),
     ),
     *(
         Mistake(
