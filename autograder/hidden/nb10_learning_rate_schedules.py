@@ -108,6 +108,16 @@ def _half_cosine(fraction: float) -> float:
     return (1.0 + math.cos(math.pi * fraction)) / 2.0
 
 
+def _warmup_variant(warmup: Callable | None = None, cosine: Callable | None = None) -> Callable:
+    """A mistake model: warmup_cosine_lr with its warmup or its cosine part replaced."""
+
+    def rate(k: int, **kw: float) -> float:
+        part = warmup if k < kw["warmup_steps"] else cosine
+        return (part or ref.warmup_cosine_lr)(k, **kw)
+
+    return _run_of(rate)
+
+
 MISTAKES: dict[str, list[Mistake]] = {
     "step_decay_lr": [
         Mistake(
@@ -136,9 +146,7 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake(
             "off-by-one step counting (1-based steps)",
             "step 0 is the first update and uses lr itself",
-            _run_of(
-                lambda k, lr, total_steps, lr_min: ref.cosine_lr(k + 1, lr, total_steps, lr_min)
-            ),
+            _run_of(lambda k, **kw: ref.cosine_lr(k + 1, **kw)),
         ),
         Mistake(
             "a cosine that ignores its floor (decays to 0)",
@@ -167,7 +175,7 @@ MISTAKES: dict[str, list[Mistake]] = {
             "a cosine that reaches its floor one step early and turns back up",
             "the floor comes at step total_steps itself",
             _run_of(
-                lambda k, lr, total_steps, lr_min: ref.cosine_lr(k, lr, total_steps - 1, lr_min)
+                lambda k, total_steps, **kw: ref.cosine_lr(k, total_steps=total_steps - 1, **kw)
             ),
         ),
     ],
@@ -175,49 +183,26 @@ MISTAKES: dict[str, list[Mistake]] = {
         Mistake(
             "a warmup that starts at exactly 0",
             "a rate of 0 wastes the first update: the warmup starts at start_factor * lr",
-            _run_of(
-                lambda k, lr, warmup_steps, total_steps, lr_min, start_factor: (
-                    lr * k / warmup_steps
-                    if k < warmup_steps
-                    else ref.warmup_cosine_lr(
-                        k, lr, warmup_steps, total_steps, lr_min, start_factor
-                    )
-                )
-            ),
+            _warmup_variant(warmup=lambda k, lr, warmup_steps, **_: lr * k / warmup_steps),
         ),
         Mistake(
             "off-by-one step counting in the warmup (it reaches lr one step early)",
             "step 0 of the warmup uses start_factor * lr; the full lr comes at step warmup_steps",
-            _run_of(
-                lambda k, lr, warmup_steps, total_steps, lr_min, start_factor: ref.warmup_cosine_lr(
-                    k + 1 if k < warmup_steps else k,
-                    lr,
-                    warmup_steps,
-                    total_steps,
-                    lr_min,
-                    start_factor,
-                )
-            ),
+            _warmup_variant(warmup=lambda k, **kw: ref.warmup_cosine_lr(k + 1, **kw)),
         ),
         Mistake(
             "a cosine that does not start where the warmup ends",
             "count the cosine's steps from the end of the warmup",
-            _run_of(
-                lambda k, lr, warmup_steps, total_steps, lr_min, start_factor: (
-                    ref.warmup_cosine_lr(k, lr, warmup_steps, total_steps, lr_min, start_factor)
-                    if k < warmup_steps
-                    else ref.cosine_lr(k, lr, total_steps, lr_min)
-                )
+            _warmup_variant(
+                cosine=lambda k, warmup_steps, start_factor, **kw: ref.cosine_lr(k, **kw)
             ),
         ),
         Mistake(
             "a cosine over total_steps after the warmup (it ends warmup_steps late)",
             "the cosine has total_steps - warmup_steps steps, so that it ends at step total_steps",
-            _run_of(
-                lambda k, lr, warmup_steps, total_steps, lr_min, start_factor: (
-                    ref.warmup_cosine_lr(k, lr, warmup_steps, total_steps, lr_min, start_factor)
-                    if k < warmup_steps
-                    else ref.cosine_lr(k - warmup_steps, lr, total_steps, lr_min)
+            _warmup_variant(
+                cosine=lambda k, warmup_steps, start_factor, **kw: ref.cosine_lr(
+                    k - warmup_steps, **kw
                 )
             ),
         ),
@@ -320,22 +305,14 @@ def _random_cases(name: str, rng: np.random.Generator) -> list[tuple[int, dict]]
             kwargs = {"lr": lr, "total_steps": total, "lr_min": float(lr * rng.uniform(0.01, 0.3))}
             total += 1  # the floor itself is part of the check
         elif name == "warmup_cosine_lr":
-            kwargs = {
-                "lr": lr,
-                "warmup_steps": int(rng.integers(5, 40)),
-                "total_steps": total,
-                "lr_min": float(lr * rng.uniform(0.01, 0.3)),
-                "start_factor": float(rng.uniform(0.02, 0.5)),
-            }
+            warmup, floor = int(rng.integers(5, 40)), float(lr * rng.uniform(0.01, 0.3))
+            kwargs = dict(lr=lr, warmup_steps=warmup, total_steps=total, lr_min=floor)
+            kwargs["start_factor"] = float(rng.uniform(0.02, 0.5))
             total += 1
         else:
-            kwargs = {
-                "max_lr": lr,
-                "total_steps": total,
-                "pct_start": float(rng.uniform(0.1, 0.5)),
-                "div_factor": float(rng.uniform(5.0, 30.0)),
-                "final_div_factor": float(rng.uniform(10.0, 1e4)),
-            }
+            kwargs = dict(max_lr=lr, total_steps=total, pct_start=float(rng.uniform(0.1, 0.5)))
+            kwargs["div_factor"] = float(rng.uniform(5.0, 30.0))
+            kwargs["final_div_factor"] = float(rng.uniform(10.0, 1e4))
         cases.append((total, kwargs))
     return cases
 
@@ -370,10 +347,7 @@ EDGE_CASES: dict[str, list[tuple[int, dict]]] = {
     ],
     "warmup_cosine_lr": [
         (13, {"lr": 1.0, "warmup_steps": 1, "total_steps": 12, "lr_min": 0.0, "start_factor": 0.5}),
-        (
-            31,
-            {"lr": 0.4, "warmup_steps": 10, "total_steps": 30, "lr_min": 0.01, "start_factor": 1.0},
-        ),
+        (31, dict(lr=0.4, warmup_steps=10, total_steps=30, lr_min=0.01, start_factor=1.0)),
         (9, {"lr": 2.0, "warmup_steps": 4, "total_steps": 8, "lr_min": 0.2, "start_factor": 0.25}),
     ],
     "one_cycle_lr": [  # (steps, max_lr, pct_start, div_factor, final_div_factor)
