@@ -39,14 +39,7 @@ def train_epoch(
     generator: torch.Generator,
 ) -> torch.Tensor:
     """Reference: one pass over (X, y) in shuffled batches; each batch's loss, before its step."""
-    losses = []
-    for idx in batch_indices(len(X), batch_size, generator):
-        loss = F.cross_entropy(model(X[idx]), y[idx])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        losses.append(loss.detach())
-    return torch.stack(losses)
+    return _loop(model, optimizer, X, y, batch_size, generator)  # _loop's defaults: no mistake
 
 
 def evaluate_accuracy(
@@ -249,11 +242,8 @@ def _subset(start: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def mnist_subset(start: int, size: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """``size`` standardized MNIST training images from row ``start`` (fresh CPU tensors).
-
-    (Cached in a function, not in module-level data: the grading kernel's integrity check
-    compares the autograder's data before and after each test.)
-    """
+    """``size`` standardized MNIST training images from row ``start`` (fresh CPU tensors)."""
+    # Cached in a function, not in module data: the grading kernel compares that data per test.
     x, y = _subset(start, size)
     return x.clone(), y.clone()
 
@@ -672,6 +662,16 @@ def _check_bytes_case(fn: Callable[..., Any], optimizer: Any, context: str) -> N
     )
 
 
+def _zero_parameters(*specs: Any) -> list[nn.Parameter]:
+    """Zero parameters, one per spec: a shape tuple, or (shape, dtype) for another dtype."""
+    return [
+        nn.Parameter(
+            torch.zeros(s[0], dtype=s[1]) if isinstance(s[-1], torch.dtype) else torch.zeros(s)
+        )
+        for s in specs
+    ]
+
+
 def _stepped(params: Sequence[torch.Tensor], optimizer: Any, steps: int = 2, skip: int = 0) -> Any:
     for _ in range(steps):
         for i, p in enumerate(params):
@@ -695,29 +695,17 @@ def check_state_bytes_library(fn: Callable[..., Any]) -> None:
         "Lion (lion-pytorch)": lambda ps: Lion(ps, lr=0.001),
     }
     for label, make in factories.items():
-        params = [
-            nn.Parameter(torch.zeros(5, 3)),
-            nn.Parameter(torch.zeros(7, dtype=torch.float64)),
-            nn.Parameter(torch.zeros((), dtype=torch.float64)),
-        ]
+        params = _zero_parameters((5, 3), (7, torch.float64), ((), torch.float64))
         optimizer = make(params)
         _check_bytes_case(fn, optimizer, f"torch_state_bytes({label}) before any step")
         _stepped(params, optimizer)
-        _check_bytes_case(
-            fn,
-            optimizer,
-            f"torch_state_bytes({label}) after 2 steps on float32[5, 3], float64[7], "
-            "float64[] parameters",
-        )
+        after = "after 2 steps on float32[5, 3], float64[7], float64[] parameters"
+        _check_bytes_case(fn, optimizer, f"torch_state_bytes({label}) {after}")
 
 
 def check_state_bytes_custom(fn: Callable[..., Any]) -> None:
     """Tensors of every dtype (float16, bool, int64, 0-d) count; ints, floats and None do not."""
-    params = [
-        nn.Parameter(torch.zeros(4, 2)),
-        nn.Parameter(torch.zeros(3, dtype=torch.float64)),
-        nn.Parameter(torch.zeros(6)),
-    ]
+    params = _zero_parameters((4, 2), (3, torch.float64), (6,))
     optimizer = torch.optim.SGD(params, lr=0.1)
     _check_bytes_case(fn, optimizer, "torch_state_bytes(a custom optimizer) before any step")
     for p in params[1:]:  # the state a custom optimizer keeps; the first parameter has none
@@ -742,23 +730,17 @@ def check_state_bytes_groups(fn: Callable[..., Any]) -> None:
     """Several parameter groups, a parameter without gradients, the course's MLP with Adam."""
     model = make_mlp((784, 64, 10), seed=3)
     params = list(model.parameters())
-    optimizer = torch.optim.Adam(
-        [{"params": params[:2]}, {"params": params[2:], "lr": 0.1}], lr=0.01
-    )
+    groups = [{"params": params[:2]}, {"params": params[2:], "lr": 0.1}]
+    optimizer = torch.optim.Adam(groups, lr=0.01)
     x, y = mnist_subset(0, 64)
     for _ in range(2):
         optimizer.zero_grad()
         F.cross_entropy(model(x), y).backward()
         optimizer.step()
     _check_bytes_case(fn, optimizer, "torch_state_bytes(Adam with two parameter groups)")
-    params = [
-        nn.Parameter(torch.zeros(10)),
-        nn.Parameter(torch.zeros(20)),
-        nn.Parameter(torch.zeros(30, dtype=torch.float64)),
-    ]
-    optimizer = torch.optim.RMSprop(
-        [{"params": params[:1]}, {"params": params[1:], "lr": 0.5}], lr=0.01
-    )
+    params = _zero_parameters((10,), (20,), (30, torch.float64))
+    groups = [{"params": params[:1]}, {"params": params[1:], "lr": 0.5}]
+    optimizer = torch.optim.RMSprop(groups, lr=0.01)
     _stepped(params, optimizer, skip=1)
     _check_bytes_case(
         fn,
