@@ -440,8 +440,7 @@ ONE_CALL_PER_BATCH = (
 
 
 def check_train_epoch_contract(fn: Callable[..., Any]) -> None:
-    """Shuffled with the given generator (reproducible, each example once per epoch, reshuffled
-    each epoch, independent of the global random state); X and y left unchanged."""
+    """Batches from the given generator: each example once, reshuffled per epoch; X, y unchanged."""
     n, batch_size, seed = 90, 16, 31
     X, y = mnist_subset(4000, n)
     X_before, y_before = X.clone(), y.clone()
@@ -567,8 +566,7 @@ def _check_evaluate_case(fn, model, X, y, batch_size, context) -> float:  # noqa
 
 
 def check_evaluate_values(fn: Callable[..., Any]) -> None:
-    """The accuracy equals the reference's on trained models, for batch sizes that do and do not
-    divide N."""
+    """The reference's accuracy on trained models, for batch sizes that do and do not divide N."""
     X, y = mnist_subset(10000, 700)
     for seed, batch_size in ((41, 128), (42, 700), (43, 100), (44, 1000), (45, 3)):
         context = (
