@@ -37,5 +37,5 @@ fi
 .venv/bin/python -m pip install --quiet -e ".[dev]"
 export PATH="$PWD/.venv/bin:$PATH"
 ruff check .
-ruff format --check optimlab autograder tests benchmarks scripts nbgrader_config.py
+ruff format --check optimlab autograder grading tests benchmarks scripts nbgrader_config.py
 python -m pytest -n 2 --full "$@"
