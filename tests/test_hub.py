@@ -35,7 +35,7 @@ from typing import Any
 
 import pytest
 from browser import lab
-from hub import HubClass, User, batch_module, missing_requirements
+from hub import HubClass, User, missing_requirements
 
 pytestmark = [pytest.mark.slow, pytest.mark.hub]
 
@@ -286,7 +286,7 @@ def test_one_assignment_through_a_term(hub_class: HubClass, tmp_path: Path) -> N
 
     # The instructor collects, grades with the batch runner, returns feedback.
     term.run_as(teacher, [*nbgrader, "collect", ASSIGNMENT], cwd=course)
-    graded = term.run_as(teacher, ["python", "-m", batch_module(), ASSIGNMENT], cwd=course)
+    graded = term.run_as(teacher, ["python", "-m", "grading.batch", ASSIGNMENT], cwd=course)
     print(graded.stdout)
     _assert_no_hidden_tests(term, [ann, ben], hidden)
     term.run_as(teacher, [*nbgrader, "generate_feedback", ASSIGNMENT], cwd=course)

@@ -52,17 +52,6 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def batch_module() -> str:
-    """The course's batch runner: ``grading.batch`` if it exists, else the old path."""
-    for name in ("grading.batch", "autograder.batch"):
-        try:
-            if importlib.util.find_spec(name) is not None:
-                return name
-        except ModuleNotFoundError:
-            continue
-    raise RuntimeError("neither grading.batch nor autograder.batch can be imported")
-
-
 def missing_requirements() -> str | None:
     """Why this machine cannot run a hub class, or None."""
     if os.geteuid() != 0:
