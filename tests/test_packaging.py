@@ -65,3 +65,14 @@ def test_every_package_is_installed_and_deployed() -> None:
     copied = re.search(r"^\s*for item in ([^;]+); do$", script, re.M)
     assert copied, "deploy/make-env.sh no longer copies the course's files in one loop"
     assert set(listed) <= set(copied.group(1).split())
+
+
+def test_starting_nbgrader_does_not_import_the_slow_iri_parser() -> None:
+    """jsonschema 4.24+ with rfc3987-syntax builds Earley parsers at import: about 1 s at every
+    nbgrader and Jupyter start (see requirements.txt). The pin keeps it out of the environment."""
+    import subprocess
+    import sys
+
+    code = "import sys, nbgrader.apps, jsonschema; print('rfc3987_syntax' in sys.modules)"
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stdout.strip() == "False", "nbgrader's start imported rfc3987_syntax"
