@@ -11,6 +11,13 @@ of only the matrix products one epoch of this MLP cannot avoid (forward, and bac
 weights and the hidden activations) at the same batch size, on the same device and threads. The
 ratio is what per-step overhead (optimizer step, loss, indexing, Python) costs on top.
 
+The "no autograd" columns time the same epoch with the MLP's forward and backward written out by
+hand (``handwritten_epoch``: no autograd graph, no nn.Module calls, gradients computed into
+preallocated buffers, checked against autograd first) and then the same optimizer's ``step()``;
+the last line times that hand-written forward and backward with no optimizer step at all. They
+bound what cutting per-step overhead can reach while the epoch stays eager PyTorch: whatever the
+training loop looks like, an epoch costs at least that last ratio times the floor.
+
 The last rows compare the conventional pipeline, timed in the same run on the same device: a
 per-sample Dataset that converts and normalises each image when it is read (what torchvision's
 MNIST with ToTensor() and Normalize() does; written here without torchvision), batched by
@@ -123,6 +130,66 @@ def gemm_floor(device: torch.device, n: int, batch_size: int, trials: int = 3) -
     return best
 
 
+def _linear_layers(model: torch.nn.Module) -> list[torch.nn.Linear]:
+    return [layer for layer in model if isinstance(layer, torch.nn.Linear)]
+
+
+def _handwritten_gradients(layers: list[torch.nn.Linear], x: torch.Tensor, y: torch.Tensor) -> None:
+    """The mean cross-entropy's gradients for one batch, written into each parameter's ``.grad``
+    buffer in place: the forward products and ReLUs, then the backward products, nothing else."""
+    activations = [x]
+    for index, layer in enumerate(layers):
+        out = torch.addmm(layer.bias, activations[-1], layer.weight.t())
+        activations.append(out.relu_() if index < len(layers) - 1 else out)
+    delta = torch.softmax(activations[-1], dim=1)
+    delta[torch.arange(len(y), device=y.device), y] -= 1.0
+    delta /= len(y)
+    for index in reversed(range(len(layers))):
+        layer = layers[index]
+        torch.mm(delta.t(), activations[index], out=layer.weight.grad)
+        torch.sum(delta, dim=0, out=layer.bias.grad)
+        if index:
+            delta = torch.mm(delta, layer.weight).mul_(activations[index] > 0)
+
+
+def handwritten_epoch(
+    model: torch.nn.Module,
+    optimizer: torch.optim.Optimizer | None,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    generator: torch.Generator,
+) -> int:
+    """One epoch of the same batches with ``_handwritten_gradients`` and then ``optimizer.step()``
+    (no step when ``optimizer`` is None); returns the steps taken."""
+    layers = _linear_layers(model)
+    for layer in layers:
+        for param in (layer.weight, layer.bias):
+            if param.grad is None:
+                param.grad = torch.zeros_like(param)
+    steps = 0
+    with torch.no_grad():
+        for idx in batch_indices(len(x), batch_size, generator):
+            _handwritten_gradients(layers, x.index_select(0, idx), y.index_select(0, idx))
+            if optimizer is not None:
+                optimizer.step()
+            steps += 1
+    return steps
+
+
+def check_handwritten_gradients(device: torch.device, x: torch.Tensor, y: torch.Tensor) -> float:
+    """The largest difference between the hand-written gradients and autograd's on one batch
+    (relative to the largest gradient): the bound rows time the same computation."""
+    model = make_mlp(device=device)
+    F.cross_entropy(model(x[:128]), y[:128]).backward()
+    expected = [p.grad.clone() for p in model.parameters()]
+    with torch.no_grad():
+        _handwritten_gradients(_linear_layers(model), x[:128], y[:128])
+    scale = max(float(g.abs().max()) for g in expected)
+    pairs = zip(model.parameters(), expected, strict=True)
+    return max(float((p.grad - g).abs().max()) for p, g in pairs) / scale
+
+
 def dataloader_epoch(model, optimizer, loader, device) -> int:
     """One epoch through a DataLoader, each batch copied to the device; returns the steps taken."""
     steps = 0
@@ -145,6 +212,11 @@ def timed(device: torch.device, work: Callable[[], int]) -> tuple[float, int]:
     return time.perf_counter() - start, steps
 
 
+def best_epoch(device: torch.device, repeats: int, work: Callable[[], int]) -> float:
+    """The shortest of ``repeats`` timed epochs, in seconds."""
+    return min(timed(device, work)[0] for _ in range(repeats))
+
+
 def warm_up(model, optimizer, x, y, batch_size, device, train_epoch) -> None:
     """A few untimed steps (the notebook's loop on a slice): the first steps pay for allocations
     and kernel selection."""
@@ -163,6 +235,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2, help="epochs timed per optimizer")
     parser.add_argument("--foreach", action="store_true", help="foreach=True, not fused kernels")
     parser.add_argument("--no-dataloader", action="store_true", help="skip the DataLoader rows")
+    parser.add_argument(
+        "--no-bound", action="store_true", help="skip the hand-written (no autograd) columns"
+    )
     parser.add_argument("--train-size", type=int, default=None, help="images per epoch (50,000)")
     args = parser.parse_args()
     table = FOREACH if args.foreach else OPTIMIZERS
@@ -182,7 +257,9 @@ def main() -> None:
     )
     print(
         f"\n{'optimizer':>15} {'epoch (s)':>10} {'samples/s':>12} {'floor (s)':>10} "
-        f"{'x floor':>8}   (notebook 11's train_epoch; data on {device.type}; best of "
+        f"{'x floor':>8}"
+        + ("" if args.no_bound else f" {'no autograd':>10} {'x floor':>8}")
+        + f"   (notebook 11's train_epoch; data on {device.type}; best of "
         f"{args.repeats}; {'foreach' if args.foreach else 'as the notebook: fused, else foreach'})"
     )
     rates: dict[str, float] = {}
@@ -193,19 +270,42 @@ def main() -> None:
         warm_up(model, optimizer, x, y, args.batch_size, device, train_epoch)
         generator = make_generator(0, device)
         floor = gemm_floor(device, n, args.batch_size, trials=args.repeats)
-        seconds = min(
-            timed(
-                device,
-                lambda m=model, o=optimizer, g=generator: len(
-                    train_epoch(m, o, x, y, args.batch_size, g)
-                ),
-            )[0]
-            for _ in range(args.repeats)
+        seconds = best_epoch(
+            device,
+            args.repeats,
+            lambda m=model, o=optimizer, g=generator: len(
+                train_epoch(m, o, x, y, args.batch_size, g)
+            ),
         )
         rates[name] = n / seconds
-        print(
+        line = (
             f"{name:>15} {seconds:>10.3f} {rates[name]:>12,.0f} {floor:>10.3f} "
             f"{seconds / floor:>7.2f}x"
+        )
+        if not args.no_bound:
+            bound = best_epoch(
+                device,
+                args.repeats,
+                lambda m=model, o=optimizer, g=generator: handwritten_epoch(
+                    m, o, x, y, args.batch_size, g
+                ),
+            )
+            line += f" {bound:>10.3f} {bound / floor:>7.2f}x"
+        print(line)
+    if not args.no_bound:
+        model = make_mlp(device=device)
+        generator = make_generator(0, device)
+        floor = gemm_floor(device, n, args.batch_size, trials=args.repeats)
+        bound = best_epoch(
+            device,
+            args.repeats,
+            lambda: handwritten_epoch(model, None, x, y, args.batch_size, generator),
+        )
+        print(
+            f"\nThe hand-written forward and backward alone, no optimizer step: {bound:.3f} s, "
+            f"{bound / floor:.2f}x the floor of {floor:.3f} s (its gradients match autograd's to "
+            f"{check_handwritten_gradients(device, x, y):.0e} of the largest): the overhead left "
+            "once autograd, nn.Module calls and the optimizer step are gone."
         )
     if args.no_dataloader:
         return
