@@ -42,12 +42,13 @@ import pytest
 from filelock import FileLock
 
 from grading.course import (
-    REPO_ROOT,
     Execution,
     execute,
+    grading_env,
     make_course,
     notebook_path,
     read_execution,
+    submit,
 )
 
 FULL_ENV = "OPTIMLAB_FULL_TESTS"
@@ -317,8 +318,7 @@ class Course:
 
     @property
     def env(self) -> dict[str, str]:
-        # The hidden tests import autograder from this repository.
-        return dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+        return grading_env()
 
     @property
     def notebook_name(self) -> str:
@@ -345,10 +345,7 @@ class Course:
         return self.root / "notebooks" / self.assignment / self.notebook_name
 
     def submit(self, student: str, notebook: nbformat.NotebookNode) -> Path:
-        target = self.root / "submitted" / student / self.assignment
-        target.mkdir(parents=True)
-        nbformat.write(notebook, target / self.notebook_name)
-        return target / self.notebook_name
+        return submit(self.root, self.assignment, student, notebook)
 
 
 @pytest.fixture
